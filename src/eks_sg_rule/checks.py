@@ -1,0 +1,314 @@
+"""One pure judgement per check id: topology in, result with a reason and the SG to fix out."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .model import CLUSTER_TAG_PREFIX, OWNED, IpFamily, NodeGroup, Permission, Topology
+from .network import Endpoint, PortSet, Reach, reach
+from .requirements import Check, Direction, Flow, Kind, Party, Traffic
+
+MAX_NAMED = 3
+
+
+class Status(StrEnum):
+    COMPLIANT = "COMPLIANT"
+    NON_COMPLIANT = "NON_COMPLIANT"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One failure, reported on the SG where the missing rule or wrong tag belongs."""
+
+    security_group_id: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    check_id: str
+    status: Status
+    detail: str
+    findings: tuple[Finding, ...] = ()
+    # NOT_APPLICABLE because data is missing (no nodes, say), not because the check does not apply.
+    cannot_judge: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSide:
+    """Nodes of one node group that carry the same SGs: they are judged as one."""
+
+    group: NodeGroup
+    endpoint: Endpoint
+
+    @property
+    def label(self) -> str:
+        sgs = ", ".join(sorted(self.endpoint.security_group_ids)) or "no SG"
+        return f"{self.group.label} ({sgs})"
+
+
+def worker_sides(topology: Topology) -> list[WorkerSide]:
+    sides: list[WorkerSide] = []
+    for group in topology.node_groups:
+        by_sgs: dict[frozenset[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]] = {}
+        for node in group.nodes:
+            by_sgs.setdefault(node.security_group_ids, []).extend(node.networks)
+        for sg_ids, networks in by_sgs.items():
+            sides.append(WorkerSide(group, Endpoint(group.label, sg_ids, tuple(dict.fromkeys(networks)))))
+    return sides
+
+
+def names(items: Iterable[str]) -> str:
+    listed = list(dict.fromkeys(items))
+    shown = ", ".join(listed[:MAX_NAMED])
+    return shown + (f" +{len(listed) - MAX_NAMED} more" if len(listed) > MAX_NAMED else "")
+
+
+class Judge:
+    """Judges one cluster topology; exempt SGs are never required to be dedicated."""
+
+    def __init__(self, topology: Topology, exempt_sg_ids: frozenset[str] = frozenset()) -> None:
+        self.topology = topology
+        self.cluster = topology.cluster
+        self.exempt = exempt_sg_ids
+        self.workers = worker_sides(topology)
+        self.tag_key = CLUSTER_TAG_PREFIX + self.cluster.name
+        anywhere = "::/0" if self.cluster.ip_family is IpFamily.IPV6 else "0.0.0.0/0"
+        self.anywhere = Endpoint(anywhere, frozenset(), (ipaddress.ip_network(anywhere),))
+        self.control_plane = Endpoint(
+            "control plane", frozenset(self.cluster.control_plane_sg_ids), topology.control_plane_networks
+        )
+        cluster_sg = self.cluster.cluster_sg_id
+        self.cluster_sg = Endpoint(f"cluster SG {cluster_sg}", frozenset([cluster_sg] if cluster_sg else []))
+
+    def judge(self, check: Check) -> CheckResult:
+        if check.needs_cluster_sg and not self.cluster.cluster_sg_id:
+            return self._no_cluster_sg(check)
+        if check.needs_nodes and not self.workers:
+            return CheckResult(
+                check.id,
+                Status.NOT_APPLICABLE,
+                "no worker nodes found (no running instance tagged for the cluster, no managed node group): "
+                "cannot judge",
+                cannot_judge=True,
+            )
+        judges: dict[Kind, Callable[[Check], list[Finding]]] = {
+            Kind.FLOWS: self._flows,
+            Kind.TAG_OWNED: self._tag_owned,
+            Kind.CLUSTER_SG_ON_WORKERS: self._cluster_sg_on_workers,
+            Kind.DEDICATED: self._dedicated,
+        }
+        findings = judges[check.kind](check)
+        if findings:
+            return CheckResult(check.id, Status.NON_COMPLIANT, "; ".join(f.message for f in findings), tuple(findings))
+        return CheckResult(check.id, Status.COMPLIANT, self._pass_detail(check))
+
+    def _no_cluster_sg(self, check: Check) -> CheckResult:
+        version = self.cluster.version or "unknown"
+        if _before_1_14(self.cluster.version):
+            return CheckResult(
+                check.id,
+                Status.NOT_APPLICABLE,
+                f"no cluster security group: Kubernetes {version} predates 1.14/eks.3",
+            )
+        return CheckResult(
+            check.id,
+            Status.NOT_APPLICABLE,
+            f"EKS reports no cluster security group for Kubernetes {version}: cannot judge",
+            cannot_judge=True,
+        )
+
+    def _pass_detail(self, check: Check) -> str:
+        if check.kind is Kind.FLOWS:
+            return "; ".join(f"{flow.direction.value} {flow.describe()} {_towards(flow)} ok" for flow in check.flows)
+        if check.kind is Kind.TAG_OWNED:
+            return f"every multi-SG node has exactly one SG tagged {self.tag_key}=owned"
+        if check.kind is Kind.CLUSTER_SG_ON_WORKERS:
+            return f"every node carries the cluster SG {self.cluster.cluster_sg_id}"
+        return "control-plane SGs are used by this cluster's control plane only"
+
+    # --- SG rules and the SG a failure is reported on -------------------------------------------
+
+    def _rules(self, sg_ids: Iterable[str], direction: Direction) -> list[Permission]:
+        rules: list[Permission] = []
+        for sg_id in sg_ids:
+            group = self.topology.security_groups.get(sg_id)
+            if group is not None:
+                rules.extend(group.ingress if direction is Direction.INGRESS else group.egress)
+        return rules
+
+    def _unreadable(self, sg_ids: Iterable[str]) -> list[str]:
+        return sorted(sg for sg in sg_ids if sg not in self.topology.security_groups)
+
+    def control_plane_owner(self) -> str:
+        """The control-plane SG a missing rule belongs on: the first additional SG, else the cluster SG."""
+        additional = self.cluster.additional_sg_ids
+        return additional[0] if additional else (self.cluster.cluster_sg_id or "")
+
+    def worker_owner(self, side: WorkerSide) -> str:
+        """The node SG a missing rule belongs on: the node's tagged SG, else its own, else the cluster SG."""
+        own = sorted(side.endpoint.security_group_ids - {self.cluster.cluster_sg_id})
+        tagged = [sg for sg in own if self.tag_key in self._tags(sg)]
+        if tagged:
+            return tagged[0]
+        if own:
+            return own[0]
+        return self.cluster.cluster_sg_id or ""
+
+    def _tags(self, sg_id: str) -> dict[str, str]:
+        group = self.topology.security_groups.get(sg_id)
+        return dict(group.tags) if group else {}
+
+    # --- flows ---------------------------------------------------------------------------------
+
+    def _subjects(self, check: Check) -> list[tuple[str, Endpoint, str]]:
+        """(label, endpoint, owner SG) for each side the check judges."""
+        if check.subject is Party.CONTROL_PLANE:
+            return [("control plane", self.control_plane, self.control_plane_owner())]
+        if check.subject is Party.CLUSTER_SG:
+            cluster_sg = self.cluster.cluster_sg_id or ""
+            return [(f"cluster SG {cluster_sg}", self.cluster_sg, cluster_sg)]
+        return [(side.label, side.endpoint, self.worker_owner(side)) for side in self.workers]
+
+    def _peers(self, party: Party) -> list[tuple[str, Endpoint]]:
+        if party is Party.WORKERS:
+            return [(side.label, side.endpoint) for side in self.workers]
+        if party is Party.CONTROL_PLANE:
+            sgs = names(self.cluster.control_plane_sg_ids)
+            return [(f"the control plane ({sgs})", self.control_plane)]
+        if party is Party.CLUSTER_SG:
+            return [("itself", self.cluster_sg)]
+        return [(str(self.anywhere.label), self.anywhere)]
+
+    def _flows(self, check: Check) -> list[Finding]:
+        findings: list[Finding] = []
+        for subject_label, subject, owner in self._subjects(check):
+            rules_by_direction = {
+                direction: self._rules(subject.security_group_ids, direction) for direction in Direction
+            }
+            for flow in check.flows:
+                rules = rules_by_direction[flow.direction]
+                # Group failing peers by what they miss, so one message names them together.
+                missing_by_gap: dict[str, list[str]] = {}
+                for peer_label, peer in self._peers(flow.peer):
+                    gap = _missing(flow, reach(rules, peer, self.topology.prefix_lists))
+                    if gap:
+                        missing_by_gap.setdefault(gap, []).append(peer_label)
+                for gap, peers in missing_by_gap.items():
+                    findings.append(Finding(owner, self._flow_message(subject_label, subject, owner, flow, gap, peers)))
+        return findings
+
+    def _flow_message(
+        self, subject_label: str, subject: Endpoint, owner: str, flow: Flow, gap: str, peers: list[str]
+    ) -> str:
+        if flow.direction is Direction.INGRESS:
+            text = f"{subject_label} does not admit {flow.purpose} {gap} from {names(peers)}; allow ingress on {owner}"
+        else:
+            text = f"{subject_label} cannot send {flow.purpose} {gap} to {names(peers)}; allow egress from {owner}"
+        unreadable = self._unreadable(subject.security_group_ids)
+        if unreadable:
+            text += f" (could not read {names(unreadable)})"
+        return text
+
+    # --- tags, cluster SG on nodes, dedicated control-plane SG ------------------------------------
+
+    def _tag_owned(self, check: Check) -> list[Finding]:
+        findings: list[Finding] = []
+        for side in self.workers:
+            sg_ids = sorted(side.endpoint.security_group_ids)
+            if len(sg_ids) < 2:
+                continue
+            tagged = [sg for sg in sg_ids if self.tag_key in self._tags(sg)]
+            unreadable = self._unreadable(sg_ids)
+            owner = self.worker_owner(side)
+            if len(tagged) > 1:
+                blamed = [sg for sg in tagged if sg != self.cluster.cluster_sg_id] or tagged
+                keep = "the cluster SG " + self.cluster.cluster_sg_id if self.cluster.cluster_sg_id in tagged else "one"
+                message = (
+                    f"{side.label}: several SGs tagged {self.tag_key} ({names(tagged)}); keep the tag on "
+                    f"{keep} and remove it from {names(blamed)}"
+                )
+                findings.extend(Finding(sg, message) for sg in blamed)
+            elif not tagged:
+                why = f" (could not read {names(unreadable)})" if unreadable else ""
+                findings.append(
+                    Finding(
+                        owner,
+                        f"{side.label}: none tagged {self.tag_key}=owned{why}; tag exactly one, e.g. {owner}",
+                    )
+                )
+            elif self._tags(tagged[0])[self.tag_key] != OWNED:
+                value = self._tags(tagged[0])[self.tag_key]
+                findings.append(
+                    Finding(tagged[0], f"{side.label}: {tagged[0]} has {self.tag_key}={value!r}; set it to owned")
+                )
+            elif unreadable:
+                findings.append(Finding(owner, f"{side.label}: cannot verify tags, could not read {names(unreadable)}"))
+        return findings
+
+    def _cluster_sg_on_workers(self, check: Check) -> list[Finding]:
+        cluster_sg = self.cluster.cluster_sg_id or ""
+        findings: list[Finding] = []
+        for side in self.workers:
+            if cluster_sg in side.endpoint.security_group_ids:
+                continue
+            owner = self.worker_owner(side)
+            message = f"{side.label} lacks the cluster SG {cluster_sg}; add it to the nodes' launch template"
+            tagged = [sg for sg in sorted(side.endpoint.security_group_ids) if self.tag_key in self._tags(sg)]
+            if tagged and self.tag_key in self._tags(cluster_sg):
+                # EKS tags its cluster SG owned: attaching it must go with untagging the node's own SG.
+                message += f" and remove {self.tag_key} from {names(tagged)} so TAG_OWNED still passes"
+            findings.append(Finding(owner, message))
+        return findings
+
+    def _dedicated(self, check: Check) -> list[Finding]:
+        findings: list[Finding] = []
+        worker_groups: dict[str, list[str]] = {}
+        for side in self.workers:
+            for sg in side.endpoint.security_group_ids:
+                worker_groups.setdefault(sg, []).append(side.group.name)
+        for sg in self.cluster.additional_sg_ids:
+            if sg in self.exempt:
+                continue
+            uses = []
+            if sg in worker_groups:
+                uses.append(f"attached to worker nodes ({names(worker_groups[sg])})")
+            others = self.topology.shared_with.get(sg, ())
+            if others:
+                uses.append(f"used by cluster {names(others)}")
+            if uses:
+                findings.append(
+                    Finding(
+                        sg,
+                        f"control-plane SG {sg} is {' and '.join(uses)}; give the control plane its own SG",
+                    )
+                )
+        return findings
+
+
+def _missing(flow: Flow, granted: Reach) -> str:
+    """What `granted` lacks of what `flow` requires, in words; empty when nothing is missing."""
+    if flow.traffic is Traffic.ALL:
+        return "" if granted.all_traffic else "all traffic"
+    if flow.traffic is Traffic.ANY:
+        return "" if granted.anything else "any traffic"
+    gap: PortSet = flow.ports.difference(granted.tcp)
+    return f"TCP {gap.describe()}" if gap else ""
+
+
+def _towards(flow: Flow) -> str:
+    if flow.direction is Direction.INGRESS:
+        return f"from {flow.peer.value}"
+    return f"to {flow.peer.value}"
+
+
+def _before_1_14(version: str | None) -> bool:
+    try:
+        major, minor = (int(part) for part in (version or "").split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) < (1, 14)

@@ -1,0 +1,211 @@
+"""Account snapshot -> evaluations: one per EKS cluster and one per SG that plays a role for one.
+
+Pure: no AWS, no Lambda. The same output feeds AWS Config (rule.py) and the terminal (cli.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .checks import CheckResult, Judge, Status
+from .model import Topology
+from .requirements import Level, checks_for
+
+CLUSTER_TYPE = "AWS::EKS::Cluster"
+SECURITY_GROUP_TYPE = "AWS::EC2::SecurityGroup"
+MAX_ANNOTATION = 256
+EVALUATED_STATUSES = frozenset({"ACTIVE", "UPDATING"})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    level: Level = Level.MINIMUM
+    exempt_sg_ids: frozenset[str] = frozenset()
+    cluster_name_pattern: re.Pattern[str] | None = None
+
+    def in_scope(self, cluster_name: str) -> bool:
+        return self.cluster_name_pattern is None or self.cluster_name_pattern.fullmatch(cluster_name) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything discovery read for one account and region."""
+
+    topologies: Mapping[str, Topology]
+    # Clusters listed but not described (deleted meanwhile, say): name -> why.
+    unreadable_clusters: Mapping[str, str] = field(default_factory=dict)
+
+
+def sg_usage(topologies: Iterable[Topology]) -> dict[str, list[str]]:
+    """SG id -> the clusters it plays a role for (control plane or nodes)."""
+    usage: dict[str, list[str]] = {}
+    for topology in topologies:
+        for sg_id in topology.role_sg_ids():
+            usage.setdefault(sg_id, []).append(topology.cluster.name)
+    return usage
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceEvaluation:
+    resource_type: str
+    resource_id: str
+    compliance_type: Status
+    annotation: str
+    checks: tuple[CheckResult, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "resource_type": self.resource_type,
+            "resource_id": self.resource_id,
+            "compliance_type": self.compliance_type.value,
+            "annotation": self.annotation,
+            "checks": [{"id": c.check_id, "status": c.status.value, "detail": c.detail} for c in self.checks],
+        }
+
+
+def fit(text: str, limit: int = MAX_ANNOTATION) -> str:
+    """Config annotations hold 256 characters: cut at a word boundary and say so."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 2].rsplit(" ", 1)[0].rstrip(";,: ")
+    return cut + " …"
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterVerdict:
+    topology: Topology
+    results: tuple[CheckResult, ...]
+    evaluation: ResourceEvaluation
+
+
+def judge_cluster(topology: Topology, settings: Settings) -> ClusterVerdict:
+    cluster = topology.cluster
+    judge = Judge(topology, settings.exempt_sg_ids)
+    results = tuple(judge.judge(check) for check in checks_for(settings.level))
+    failed = [r for r in results if r.status is Status.NON_COMPLIANT]
+    unjudged = [r for r in results if r.cannot_judge]
+    if failed:
+        compliance = Status.NON_COMPLIANT
+        annotation = "; ".join(f"{r.check_id}: {r.detail}" for r in failed)
+    elif unjudged or all(r.status is Status.NOT_APPLICABLE for r in results):
+        compliance = Status.NOT_APPLICABLE
+        annotation = "; ".join(f"{r.check_id}: {r.detail}" for r in unjudged or results)
+    else:
+        compliance = Status.COMPLIANT
+        passed = [r.check_id for r in results if r.status is Status.COMPLIANT]
+        annotation = f"{settings.level.value} level: {', '.join(passed)} pass"
+    if topology.unresolved and compliance is not Status.COMPLIANT:
+        annotation += f" (unresolved: {'; '.join(topology.unresolved)})"
+    evaluation = ResourceEvaluation(CLUSTER_TYPE, cluster.name, compliance, fit(annotation), results)
+    return ClusterVerdict(topology, results, evaluation)
+
+
+def not_applicable(resource_type: str, resource_id: str, why: str) -> ResourceEvaluation:
+    return ResourceEvaluation(resource_type, resource_id, Status.NOT_APPLICABLE, fit(why))
+
+
+def _cluster_out_of_scope(topology: Topology, settings: Settings) -> str | None:
+    cluster = topology.cluster
+    if not settings.in_scope(cluster.name):
+        return f"cluster {cluster.name} does not match ClusterNamePattern"
+    if cluster.status not in EVALUATED_STATUSES:
+        return f"cluster {cluster.name} is {cluster.status}: judged once ACTIVE"
+    return None
+
+
+def _sg_evaluation(sg_id: str, verdicts: list[ClusterVerdict], settings: Settings) -> ResourceEvaluation:
+    if sg_id in settings.exempt_sg_ids:
+        return not_applicable(SECURITY_GROUP_TYPE, sg_id, "exempted by the ExemptSecurityGroupIds rule parameter")
+    several = len(verdicts) > 1
+    checks: list[CheckResult] = []
+    failures: list[str] = []
+    judged = False
+    for verdict in verdicts:
+        prefix = f"{verdict.topology.cluster.name}: " if several else ""
+        judged = judged or verdict.evaluation.compliance_type is not Status.NOT_APPLICABLE
+        for result in verdict.results:
+            mine = [f.message for f in result.findings if f.security_group_id == sg_id]
+            if mine:
+                detail = "; ".join(dict.fromkeys(mine))
+                checks.append(CheckResult(result.check_id, Status.NON_COMPLIANT, prefix + detail))
+                failures.append(f"{prefix}{result.check_id}: {detail}")
+            elif result.status is Status.NOT_APPLICABLE:
+                checks.append(CheckResult(result.check_id, Status.NOT_APPLICABLE, prefix + result.detail))
+            else:
+                checks.append(CheckResult(result.check_id, Status.COMPLIANT, prefix + "nothing missing on this SG"))
+    clusters = ", ".join(v.topology.cluster.name for v in verdicts)
+    if failures:
+        return ResourceEvaluation(
+            SECURITY_GROUP_TYPE, sg_id, Status.NON_COMPLIANT, fit("; ".join(failures)), tuple(checks)
+        )
+    if not judged:
+        why = "; ".join(v.evaluation.annotation for v in verdicts)
+        return ResourceEvaluation(SECURITY_GROUP_TYPE, sg_id, Status.NOT_APPLICABLE, fit(why), tuple(checks))
+    annotation = f"nothing missing on this SG for cluster {clusters} ({settings.level.value} level)"
+    return ResourceEvaluation(SECURITY_GROUP_TYPE, sg_id, Status.COMPLIANT, fit(annotation), tuple(checks))
+
+
+def _sg_users(
+    verdicts: list[ClusterVerdict], snapshot: Snapshot, settings: Settings, usage: Mapping[str, list[str]]
+) -> dict[str, list[ClusterVerdict]]:
+    """Role SG -> verdicts of every in-scope cluster using it, judging clusters not asked for as needed."""
+    judged = {verdict.topology.cluster.name: verdict for verdict in verdicts}
+    by_sg: dict[str, list[ClusterVerdict]] = {}
+    for verdict in verdicts:
+        for sg_id in verdict.topology.role_sg_ids():
+            if sg_id in by_sg:
+                continue
+            users = by_sg.setdefault(sg_id, [])
+            for name in usage.get(sg_id, ()):
+                topology = snapshot.topologies[name]
+                if name not in judged and _cluster_out_of_scope(topology, settings) is None:
+                    judged[name] = judge_cluster(topology, settings)
+                if name in judged:
+                    users.append(judged[name])
+    return by_sg
+
+
+def evaluate(
+    snapshot: Snapshot,
+    settings: Settings,
+    clusters: Iterable[str] | None = None,
+    security_groups: Iterable[str] = (),
+) -> list[ResourceEvaluation]:
+    """Evaluations for the named clusters (all when None) and for the clusters using the named SGs.
+
+    Each judged cluster brings an evaluation for every SG that plays a role for it, judged against
+    every in-scope cluster that uses it; a named SG that plays no role is NOT_APPLICABLE.
+    """
+    usage = sg_usage(snapshot.topologies.values())
+    if clusters is None:
+        wanted = [*snapshot.topologies, *snapshot.unreadable_clusters]
+    else:
+        wanted = list(dict.fromkeys(clusters))
+    requested_sgs = list(dict.fromkeys(security_groups))
+    for sg_id in requested_sgs:
+        wanted.extend(name for name in usage.get(sg_id, ()) if name not in wanted)
+
+    evaluations: list[ResourceEvaluation] = []
+    verdicts: list[ClusterVerdict] = []
+    for name in wanted:
+        topology = snapshot.topologies.get(name)
+        if topology is None:
+            why = snapshot.unreadable_clusters.get(name, f"cluster {name} not found in this account and region")
+            evaluations.append(not_applicable(CLUSTER_TYPE, name, why))
+        elif reason := _cluster_out_of_scope(topology, settings):
+            evaluations.append(not_applicable(CLUSTER_TYPE, name, reason))
+        else:
+            verdicts.append(judge_cluster(topology, settings))
+            evaluations.append(verdicts[-1].evaluation)
+
+    by_sg = _sg_users(verdicts, snapshot, settings, usage)
+    evaluations.extend(_sg_evaluation(sg_id, users, settings) for sg_id, users in by_sg.items())
+    evaluations.extend(
+        not_applicable(SECURITY_GROUP_TYPE, sg_id, "not used by any EKS cluster in scope (control plane or nodes)")
+        for sg_id in requested_sgs
+        if sg_id not in by_sg
+    )
+    return evaluations

@@ -1,0 +1,275 @@
+"""The requirement text's tables as data: one entry per check id, driving engine, annotations and docs.
+
+Source: AWS, "Amazon EKS security group considerations" (sec-group-reqs). Each `Flow` is one row
+of a table there: a direction on the subject's SGs, a peer, a protocol and a port range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .network import PortSet
+
+DOC_URL = "https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html"
+
+
+class Level(StrEnum):
+    MINIMUM = "minimum"
+    RECOMMENDED = "recommended"
+
+
+class Direction(StrEnum):
+    INGRESS = "ingress"
+    EGRESS = "egress"
+
+
+class Party(StrEnum):
+    """Who is on either end of a required flow."""
+
+    CONTROL_PLANE = "control plane"
+    WORKERS = "worker nodes"
+    CLUSTER_SG = "cluster SG"
+    ANYWHERE = "anywhere"
+
+
+class Traffic(StrEnum):
+    TCP = "tcp"  # the listed TCP ports
+    ALL = "all"  # all protocols and ports: only a "-1" rule grants it
+    ANY = "any"  # some traffic, of any protocol ("any protocol you expect your worker nodes to use")
+
+
+class Kind(StrEnum):
+    FLOWS = "flows"
+    TAG_OWNED = "tag"
+    CLUSTER_SG_ON_WORKERS = "cluster-sg-on-workers"
+    DEDICATED = "dedicated"
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    direction: Direction
+    peer: Party
+    traffic: Traffic
+    ports: PortSet
+    purpose: str
+    doc_row: str
+
+    def describe(self) -> str:
+        what = {
+            Traffic.TCP: f"TCP {self.ports.describe()}",
+            Traffic.ALL: "all traffic",
+            Traffic.ANY: "any traffic",
+        }
+        return what[self.traffic]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    id: str
+    level: Level
+    kind: Kind
+    subject: Party  # whose SGs the check judges (and which SG a failure is reported on)
+    passes_when: str
+    doc_section: str
+    flows: tuple[Flow, ...] = ()
+
+    @property
+    def needs_nodes(self) -> bool:
+        """Checks about worker nodes cannot be judged on a cluster that has none."""
+        return (
+            self.subject is Party.WORKERS
+            or any(flow.peer is Party.WORKERS for flow in self.flows)
+            or (self.kind in (Kind.TAG_OWNED, Kind.CLUSTER_SG_ON_WORKERS))
+        )
+
+    @property
+    def needs_cluster_sg(self) -> bool:
+        return self.subject is Party.CLUSTER_SG or self.kind is Kind.CLUSTER_SG_ON_WORKERS
+
+
+def _tcp(*ranges: tuple[int, int]) -> PortSet:
+    return PortSet.of(*ranges)
+
+
+_CP = "Control plane and worker node security groups: Control Plane Security Group"
+_WORKER = "Control plane and worker node security groups: Worker Node Security Group"
+_CLUSTER_SG = "Cluster security group"
+
+_API_FROM_WORKERS = Flow(
+    Direction.INGRESS, Party.WORKERS, Traffic.TCP, _tcp((443, 443)), "API server", "Minimum inbound traffic"
+)
+_KUBELET_TO_WORKERS = Flow(
+    Direction.EGRESS, Party.WORKERS, Traffic.TCP, _tcp((10250, 10250)), "kubelet", "Minimum outbound traffic"
+)
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        id="CP_SG_MINIMUM",
+        level=Level.MINIMUM,
+        kind=Kind.FLOWS,
+        subject=Party.CONTROL_PLANE,
+        passes_when="the control plane admits TCP 443 from every worker node, and may send TCP 10250 to every "
+        "worker node",
+        doc_section=_CP,
+        flows=(_API_FROM_WORKERS, _KUBELET_TO_WORKERS),
+    ),
+    Check(
+        id="WORKER_SG_MINIMUM",
+        level=Level.MINIMUM,
+        kind=Kind.FLOWS,
+        subject=Party.WORKERS,
+        passes_when="every node admits TCP 10250 from the control plane, may send TCP 443 to it, and admits some "
+        "traffic from the other worker nodes",
+        doc_section=_WORKER,
+        flows=(
+            Flow(
+                Direction.INGRESS,
+                Party.CONTROL_PLANE,
+                Traffic.TCP,
+                _tcp((10250, 10250)),
+                "kubelet",
+                "Minimum inbound traffic (from control plane)",
+            ),
+            Flow(
+                Direction.EGRESS,
+                Party.CONTROL_PLANE,
+                Traffic.TCP,
+                _tcp((443, 443)),
+                "API server",
+                "Minimum outbound traffic",
+            ),
+            Flow(
+                Direction.INGRESS,
+                Party.WORKERS,
+                Traffic.ANY,
+                PortSet(),
+                "node-to-node",
+                "Minimum inbound traffic (from other worker nodes)",
+            ),
+        ),
+    ),
+    Check(
+        id="TAG_OWNED",
+        level=Level.MINIMUM,
+        kind=Kind.TAG_OWNED,
+        subject=Party.WORKERS,
+        passes_when="a node with one SG passes; a node with several SGs has exactly one SG carrying the tag key "
+        "kubernetes.io/cluster/<cluster-name>, and its value is owned",
+        doc_section=_WORKER + " (tag)",
+    ),
+    Check(
+        id="CP_SG_RECOMMENDED",
+        level=Level.RECOMMENDED,
+        kind=Kind.FLOWS,
+        subject=Party.CONTROL_PLANE,
+        passes_when="as CP_SG_MINIMUM, and the control plane may send TCP 1025-65535 to every worker node",
+        doc_section=_CP,
+        flows=(
+            Flow(
+                Direction.INGRESS,
+                Party.WORKERS,
+                Traffic.TCP,
+                _tcp((443, 443)),
+                "API server",
+                "Recommended inbound traffic",
+            ),
+            _KUBELET_TO_WORKERS,
+            Flow(
+                Direction.EGRESS,
+                Party.WORKERS,
+                Traffic.TCP,
+                _tcp((1025, 65535)),
+                "kubelet and extension API servers",
+                "Recommended outbound traffic",
+            ),
+        ),
+    ),
+    Check(
+        id="WORKER_SG_RECOMMENDED",
+        level=Level.RECOMMENDED,
+        kind=Kind.FLOWS,
+        subject=Party.WORKERS,
+        passes_when="every node admits TCP 443 and TCP 1025-65535 from the control plane and from every worker "
+        "node, and may send all traffic to 0.0.0.0/0",
+        doc_section=_WORKER,
+        flows=(
+            Flow(
+                Direction.INGRESS,
+                Party.CONTROL_PLANE,
+                Traffic.TCP,
+                _tcp((443, 443), (1025, 65535)),
+                "control plane",
+                "Recommended inbound traffic",
+            ),
+            Flow(
+                Direction.INGRESS,
+                Party.WORKERS,
+                Traffic.TCP,
+                _tcp((443, 443), (1025, 65535)),
+                "node-to-node",
+                "Recommended inbound traffic",
+            ),
+            Flow(
+                Direction.EGRESS,
+                Party.ANYWHERE,
+                Traffic.ALL,
+                PortSet.all_ports(),
+                "internet (EKS, ECR, S3 APIs)",
+                "Recommended outbound traffic",
+            ),
+        ),
+    ),
+    Check(
+        id="CLUSTER_SG_RULES",
+        level=Level.RECOMMENDED,
+        kind=Kind.FLOWS,
+        subject=Party.CLUSTER_SG,
+        passes_when="the cluster SG admits all traffic from itself and may send all traffic to 0.0.0.0/0 (or ::/0 "
+        "for IPv6 clusters)",
+        doc_section=_CLUSTER_SG,
+        flows=(
+            Flow(
+                Direction.INGRESS,
+                Party.CLUSTER_SG,
+                Traffic.ALL,
+                PortSet.all_ports(),
+                "self",
+                "Recommended inbound traffic",
+            ),
+            Flow(
+                Direction.EGRESS,
+                Party.ANYWHERE,
+                Traffic.ALL,
+                PortSet.all_ports(),
+                "internet",
+                "Recommended outbound traffic",
+            ),
+        ),
+    ),
+    Check(
+        id="CLUSTER_SG_ON_WORKERS",
+        level=Level.RECOMMENDED,
+        kind=Kind.CLUSTER_SG_ON_WORKERS,
+        subject=Party.WORKERS,
+        passes_when="every worker node carries the cluster SG",
+        doc_section=_CLUSTER_SG,
+    ),
+    Check(
+        id="DEDICATED_CP_SG",
+        level=Level.RECOMMENDED,
+        kind=Kind.DEDICATED,
+        subject=Party.CONTROL_PLANE,
+        passes_when="no SG in securityGroupIds is attached to worker nodes or used by another cluster",
+        doc_section="Control plane and worker node security groups (dedicated security group per control plane)",
+    ),
+)
+
+CHECKS_BY_ID = {check.id: check for check in CHECKS}
+
+
+def checks_for(level: Level) -> tuple[Check, ...]:
+    """Level `recommended` runs every check; `minimum` the minimum ones."""
+    if level is Level.RECOMMENDED:
+        return CHECKS
+    return tuple(check for check in CHECKS if check.level is Level.MINIMUM)
