@@ -1,0 +1,382 @@
+"""The only module that reads AWS: batched, paginated EKS and EC2 reads -> an account Snapshot.
+
+Worker-node SGs come from the nodes (running instances and managed node groups), never from SG
+names or tags. Nothing is called once per SG or per instance. Anything that cannot be resolved
+is recorded in words on the affected topology; it never turns into a pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .config_items import security_group_from_api
+from .evaluate import Snapshot, sg_usage
+from .model import (
+    CLUSTER_TAG_PREFIX,
+    Cluster,
+    IpFamily,
+    IPNetwork,
+    Node,
+    NodeGroup,
+    NodeGroupKind,
+    SecurityGroup,
+    Topology,
+)
+
+PAGE_SIZE = 1000
+FILTER_VALUES_MAX = 200
+CLUSTER_NAME_TAGS = ("eks:cluster-name", "aws:eks:cluster-name", "eks:eks-cluster-name")
+NOT_FOUND_CODES = frozenset(
+    {
+        "ResourceNotFoundException",
+        "InvalidGroup.NotFound",
+        "InvalidLaunchTemplateId.NotFound",
+        "InvalidLaunchTemplateName.NotFoundException",
+        "InvalidLaunchTemplateId.VersionNotFound",
+        "InvalidPrefixListID.NotFound",
+        "InvalidPrefixListId.NotFound",
+    }
+)
+
+
+class DiscoveryError(Exception):
+    """An AWS read failed in a way that retries did not cure; names the IAM action involved."""
+
+    def __init__(self, action: str, code: str, message: str) -> None:
+        super().__init__(f"{action} failed: {code}: {message}")
+        self.action = action
+        self.code = code
+
+    @property
+    def access_denied(self) -> bool:
+        return "AccessDenied" in self.code or "UnauthorizedOperation" in self.code or "AuthFailure" in self.code
+
+
+def _action(service: str, error: ClientError) -> str:
+    return f"{service}:{error.operation_name}"
+
+
+def _failure(service: str, error: ClientError) -> DiscoveryError:
+    details = error.response.get("Error", {})
+    return DiscoveryError(_action(service, error), details.get("Code", "Unknown"), details.get("Message", ""))
+
+
+def _not_found(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code", "") in NOT_FOUND_CODES
+
+
+def _pages(service: str, client: Any, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    try:
+        yield from client.get_paginator(operation).paginate(**kwargs)
+    except ClientError as error:
+        raise _failure(service, error) from error
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _tags(items: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
+    return {str(tag.get("Key")): str(tag.get("Value", "")) for tag in items or () if tag.get("Key") is not None}
+
+
+@dataclass(slots=True)
+class _RunningNode:
+    node: Node
+    clusters: frozenset[str]
+    group_name: str
+    group_kind: NodeGroupKind
+
+
+@dataclass(slots=True)
+class _ClusterReads:
+    cluster: Cluster
+    nodegroups: list[dict[str, Any]] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+
+def cluster_from_api(description: Mapping[str, Any]) -> Cluster:
+    vpc = description.get("resourcesVpcConfig") or {}
+    network = description.get("kubernetesNetworkConfig") or {}
+    family = IpFamily.IPV6 if str(network.get("ipFamily", "")).lower() == "ipv6" else IpFamily.IPV4
+    return Cluster(
+        name=str(description["name"]),
+        status=str(description.get("status", "ACTIVE")),
+        version=description.get("version"),
+        platform_version=description.get("platformVersion"),
+        vpc_id=vpc.get("vpcId"),
+        cluster_sg_id=vpc.get("clusterSecurityGroupId") or None,
+        additional_sg_ids=tuple(vpc.get("securityGroupIds") or ()),
+        subnet_ids=tuple(vpc.get("subnetIds") or ()),
+        ip_family=family,
+        arn=description.get("arn"),
+    )
+
+
+def _node_from_instance(instance: Mapping[str, Any]) -> _RunningNode | None:
+    tags = _tags(instance.get("Tags"))
+    clusters = {tags[key] for key in CLUSTER_NAME_TAGS if tags.get(key)}
+    clusters |= {key[len(CLUSTER_TAG_PREFIX) :] for key in tags if key.startswith(CLUSTER_TAG_PREFIX)}
+    if not clusters:
+        return None
+    sg_ids = {group["GroupId"] for group in instance.get("SecurityGroups") or () if group.get("GroupId")}
+    networks: list[IPNetwork] = []
+    for interface in instance.get("NetworkInterfaces") or ():
+        sg_ids |= {group["GroupId"] for group in interface.get("Groups") or () if group.get("GroupId")}
+        for address in interface.get("PrivateIpAddresses") or ():
+            if address.get("PrivateIpAddress"):
+                networks.append(ipaddress.ip_network(address["PrivateIpAddress"]))
+        for address in interface.get("Ipv6Addresses") or ():
+            if address.get("Ipv6Address"):
+                networks.append(ipaddress.ip_network(address["Ipv6Address"]))
+    if not networks and instance.get("PrivateIpAddress"):
+        networks.append(ipaddress.ip_network(instance["PrivateIpAddress"]))
+    if tags.get("eks:nodegroup-name"):
+        name, kind = tags["eks:nodegroup-name"], NodeGroupKind.MANAGED
+    elif tags.get("karpenter.sh/nodepool") or tags.get("karpenter.sh/provisioner-name"):
+        name = tags.get("karpenter.sh/nodepool") or tags["karpenter.sh/provisioner-name"]
+        kind = NodeGroupKind.KARPENTER
+    elif tags.get("aws:autoscaling:groupName"):
+        name, kind = tags["aws:autoscaling:groupName"], NodeGroupKind.AUTO_SCALING
+    else:
+        name, kind = "self-managed", NodeGroupKind.SELF_MANAGED
+    node = Node(str(instance.get("InstanceId", "?")), frozenset(sg_ids), tuple(networks))
+    return _RunningNode(node, frozenset(clusters), name, kind)
+
+
+def _subnet_networks(subnet: Mapping[str, Any]) -> list[IPNetwork]:
+    networks: list[IPNetwork] = []
+    if subnet.get("CidrBlock"):
+        networks.append(ipaddress.ip_network(subnet["CidrBlock"]))
+    for association in subnet.get("Ipv6CidrBlockAssociationSet") or ():
+        if association.get("Ipv6CidrBlock"):
+            networks.append(ipaddress.ip_network(association["Ipv6CidrBlock"]))
+    return networks
+
+
+class Discovery:
+    """Reads one account and region through the given boto3 EKS and EC2 clients."""
+
+    def __init__(self, eks: Any, ec2: Any) -> None:
+        self.eks = eks
+        self.ec2 = ec2
+
+    def snapshot(self) -> Snapshot:
+        reads: dict[str, _ClusterReads] = {}
+        unreadable: dict[str, str] = {}
+        for page in _pages("eks", self.eks, "list_clusters"):
+            for name in page.get("clusters", ()):
+                described = self._describe_cluster(name)
+                if described is None:
+                    unreadable[name] = f"cluster {name} was deleted while being read"
+                    continue
+                reads[name] = _ClusterReads(cluster_from_api(described))
+        for name, cluster_reads in reads.items():
+            cluster_reads.nodegroups = self._nodegroups(name, cluster_reads.unresolved)
+
+        running = self._running_nodes()
+        subnets = self._subnets(
+            {s for r in reads.values() for s in r.cluster.subnet_ids}
+            | {s for r in reads.values() for ng in r.nodegroups for s in ng.get("subnets") or ()}
+        )
+        groups = self._security_groups()
+
+        topologies: dict[str, Topology] = {}
+        for name, cluster_reads in reads.items():
+            cluster_nodes = [n for n in running if name in n.clusters]
+            node_groups = self._node_groups(cluster_reads, cluster_nodes, subnets)
+            control_plane_networks: list[IPNetwork] = []
+            for subnet_id in cluster_reads.cluster.subnet_ids:
+                if subnet_id in subnets:
+                    control_plane_networks.extend(subnets[subnet_id])
+                else:
+                    cluster_reads.unresolved.append(f"subnet {subnet_id} not found")
+            topologies[name] = Topology(
+                cluster=cluster_reads.cluster,
+                node_groups=tuple(node_groups),
+                security_groups={},
+                control_plane_networks=tuple(control_plane_networks),
+            )
+
+        prefix_lists = self._prefix_lists(topologies.values(), groups)
+        usage = sg_usage(topologies.values())
+        for name, topology in topologies.items():
+            role_sgs = topology.role_sg_ids()
+            unresolved = reads[name].unresolved
+            unresolved.extend(
+                f"{sg} not found (deleted or owned by another account)" for sg in role_sgs if sg not in groups
+            )
+            known = {sg: groups[sg] for sg in role_sgs if sg in groups}
+            topologies[name] = dataclasses.replace(
+                topology,
+                security_groups=known,
+                prefix_lists=prefix_lists,
+                shared_with={sg: tuple(c for c in usage[sg] if c != name) for sg in role_sgs if len(usage[sg]) > 1},
+                unresolved=tuple(dict.fromkeys(unresolved)),
+            )
+        return Snapshot(topologies=topologies, unreadable_clusters=unreadable)
+
+    # --- EKS ------------------------------------------------------------------------------------
+
+    def _describe_cluster(self, name: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.eks.describe_cluster(name=name)["cluster"])
+        except ClientError as error:
+            if _not_found(error):
+                return None
+            raise _failure("eks", error) from error
+
+    def _nodegroups(self, cluster: str, unresolved: list[str]) -> list[dict[str, Any]]:
+        nodegroups: list[dict[str, Any]] = []
+        try:
+            names = [
+                n
+                for page in self.eks.get_paginator("list_nodegroups").paginate(clusterName=cluster)
+                for n in page.get("nodegroups", ())
+            ]
+        except ClientError as error:
+            if _not_found(error):
+                unresolved.append(f"node groups of {cluster} could not be listed (cluster deleted)")
+                return []
+            raise _failure("eks", error) from error
+        for nodegroup in names:
+            try:
+                nodegroups.append(
+                    dict(self.eks.describe_nodegroup(clusterName=cluster, nodegroupName=nodegroup)["nodegroup"])
+                )
+            except ClientError as error:
+                if not _not_found(error):
+                    raise _failure("eks", error) from error
+                unresolved.append(f"node group {nodegroup} was deleted while being read")
+        return nodegroups
+
+    # --- EC2 ------------------------------------------------------------------------------------
+
+    def _running_nodes(self) -> list[_RunningNode]:
+        nodes: list[_RunningNode] = []
+        filters = [{"Name": "instance-state-name", "Values": ["running"]}]
+        for page in _pages(
+            "ec2", self.ec2, "describe_instances", Filters=filters, PaginationConfig={"PageSize": PAGE_SIZE}
+        ):
+            for reservation in page.get("Reservations", ()):
+                for instance in reservation.get("Instances", ()):
+                    node = _node_from_instance(instance)
+                    if node is not None:
+                        nodes.append(node)
+        return nodes
+
+    def _security_groups(self) -> dict[str, SecurityGroup]:
+        groups: dict[str, SecurityGroup] = {}
+        for page in _pages("ec2", self.ec2, "describe_security_groups", PaginationConfig={"PageSize": PAGE_SIZE}):
+            for raw in page.get("SecurityGroups", ()):
+                group = security_group_from_api(raw)
+                groups[group.group_id] = group
+        return groups
+
+    def _subnets(self, subnet_ids: set[str]) -> dict[str, list[IPNetwork]]:
+        subnets: dict[str, list[IPNetwork]] = {}
+        # A filter, not SubnetIds: one deleted subnet must not fail the whole read.
+        for chunk in _chunks(sorted(subnet_ids), FILTER_VALUES_MAX):
+            for page in _pages("ec2", self.ec2, "describe_subnets", Filters=[{"Name": "subnet-id", "Values": chunk}]):
+                for subnet in page.get("Subnets", ()):
+                    subnets[subnet["SubnetId"]] = _subnet_networks(subnet)
+        return subnets
+
+    def _launch_template_sgs(self, template: Mapping[str, Any]) -> list[str] | None:
+        """SG ids a launch template version gives its instances, or None when it cannot be read."""
+        kwargs: dict[str, Any] = {"Versions": [str(template.get("version") or "$Default")]}
+        if template.get("id"):
+            kwargs["LaunchTemplateId"] = template["id"]
+        else:
+            kwargs["LaunchTemplateName"] = template.get("name", "")
+        try:
+            versions = self.ec2.describe_launch_template_versions(**kwargs).get("LaunchTemplateVersions", [])
+        except ClientError as error:
+            if _not_found(error) or error.response["Error"]["Code"].startswith("InvalidLaunchTemplate"):
+                return None
+            raise _failure("ec2", error) from error
+        if not versions:
+            return None
+        data = versions[0].get("LaunchTemplateData") or {}
+        sg_ids = list(data.get("SecurityGroupIds") or ())
+        for interface in data.get("NetworkInterfaces") or ():
+            sg_ids.extend(interface.get("Groups") or ())
+        return sg_ids
+
+    def _prefix_lists(
+        self, topologies: Iterable[Topology], groups: Mapping[str, SecurityGroup]
+    ) -> dict[str, tuple[IPNetwork, ...]]:
+        wanted: set[str] = set()
+        for topology in topologies:
+            for sg_id in topology.role_sg_ids():
+                group = groups.get(sg_id)
+                if group:
+                    for permission in (*group.ingress, *group.egress):
+                        wanted |= permission.prefix_list_ids
+        entries: dict[str, tuple[IPNetwork, ...]] = {}
+        for prefix_list_id in sorted(wanted):
+            cidrs: list[IPNetwork] = []
+            try:
+                paginator = self.ec2.get_paginator("get_managed_prefix_list_entries")
+                for page in paginator.paginate(PrefixListId=prefix_list_id):
+                    cidrs.extend(ipaddress.ip_network(e["Cidr"]) for e in page.get("Entries", ()) if e.get("Cidr"))
+            except ClientError as error:
+                if not _not_found(error):
+                    raise _failure("ec2", error) from error
+                # An unreadable prefix list grants nothing: it can only make a check fail, never pass.
+            entries[prefix_list_id] = tuple(cidrs)
+        return entries
+
+    # --- node groups ----------------------------------------------------------------------------
+
+    def _node_groups(
+        self,
+        reads: _ClusterReads,
+        running: list[_RunningNode],
+        subnets: Mapping[str, list[IPNetwork]],
+    ) -> list[NodeGroup]:
+        grouped: dict[tuple[NodeGroupKind, str], list[Node]] = {}
+        for running_node in running:
+            grouped.setdefault((running_node.group_kind, running_node.group_name), []).append(running_node.node)
+        node_groups = [NodeGroup(name, kind, tuple(nodes)) for (kind, name), nodes in grouped.items()]
+        with_instances = {name for kind, name in grouped if kind is NodeGroupKind.MANAGED}
+        for nodegroup in reads.nodegroups:
+            name = str(nodegroup.get("nodegroupName", "?"))
+            if name in with_instances:
+                continue
+            template_node = self._template_node(reads, nodegroup, subnets)
+            if template_node is not None:
+                node_groups.append(NodeGroup(name, NodeGroupKind.MANAGED, (template_node,), from_template=True))
+        return node_groups
+
+    def _template_node(
+        self, reads: _ClusterReads, nodegroup: Mapping[str, Any], subnets: Mapping[str, list[IPNetwork]]
+    ) -> Node | None:
+        """The shape of a managed node group's future nodes, when none runs."""
+        name = str(nodegroup.get("nodegroupName", "?"))
+        cluster_sg = reads.cluster.cluster_sg_id
+        sg_ids: list[str] = []
+        template = nodegroup.get("launchTemplate")
+        if template:
+            template_sgs = self._launch_template_sgs(template)
+            if template_sgs is None:
+                reads.unresolved.append(f"launch template of node group {name} not found")
+                return None
+            sg_ids.extend(template_sgs)
+        if not sg_ids:
+            if not cluster_sg:
+                reads.unresolved.append(f"node group {name}: no SG in its launch template and no cluster SG")
+                return None
+            sg_ids.append(cluster_sg)
+        remote_access_sg = (nodegroup.get("resources") or {}).get("remoteAccessSecurityGroup")
+        if remote_access_sg:
+            sg_ids.append(remote_access_sg)
+        networks = [n for subnet in nodegroup.get("subnets") or () for n in subnets.get(subnet, ())]
+        return Node(f"{name} (launch template, no running instance)", frozenset(sg_ids), tuple(networks))
