@@ -1,0 +1,68 @@
+"""Lambda entry point: validate the Config event, run the rule through rdklib, surface every failure.
+
+rdklib's Evaluator turns AWS errors into a returned dict; here such a result, an unusable event
+or a failed AWS read fails the invocation with a structured log line, so AWS Config shows the
+rule in error instead of a silent success.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from rdklib import Evaluator
+
+from .discovery import DiscoveryError
+from .events import RuleInputError, prepare_event
+from .parameters import InvalidParametersError
+from .rule import APPLICABLE_RESOURCES, EksSecurityGroupRule
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "eks-sg-rule"))
+
+
+class RuleEvaluationError(Exception):
+    """The invocation could not evaluate and report; the message says what failed."""
+
+
+def _retry_settings() -> None:
+    # rdklib builds its clients with plain boto3.client(); botocore reads these at client creation.
+    os.environ.setdefault("AWS_RETRY_MODE", "standard")
+    os.environ.setdefault("AWS_MAX_ATTEMPTS", "8")
+
+
+def _failed(result: dict[str, Any]) -> str:
+    message = result.get("customerErrorMessage") or result.get("internalErrorMessage") or "unknown error"
+    code = result.get("customerErrorCode")
+    return f"{code}: {message}" if code else str(message)
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> list[dict[str, Any]]:
+    _retry_settings()
+    try:
+        prepared, summary = prepare_event(event)
+    except (RuleInputError, InvalidParametersError) as error:
+        logger.error("event rejected", extra={"reason": str(error), "error_type": type(error).__name__})
+        raise RuleEvaluationError(f"event rejected: {error}") from None
+    logger.append_keys(**summary.log_keys())
+
+    try:
+        result = Evaluator(EksSecurityGroupRule(), APPLICABLE_RESOURCES).handle(prepared, context)
+    except DiscoveryError as error:
+        extra = {"iam_action": error.action, "error_code": error.code}
+        if error.access_denied:
+            logger.error(f"access denied: the function's role needs {error.action}", extra=extra)
+        else:
+            logger.error(f"AWS read failed: {error}", extra=extra)
+        raise RuleEvaluationError(str(error)) from None
+
+    if not isinstance(result, list):
+        details = result if isinstance(result, dict) else {"result": repr(result)}
+        logger.error("evaluation failed, nothing reported to AWS Config", extra={"rdklib_error": details})
+        raise RuleEvaluationError(_failed(details) if isinstance(result, dict) else repr(result))
+
+    counts = Counter(str(e.get("ComplianceType")) for e in result)
+    logger.info("evaluations reported", extra={"evaluations": len(result), "by_compliance": dict(counts)})
+    return result

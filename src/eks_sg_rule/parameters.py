@@ -1,0 +1,81 @@
+"""Rule parameters (the rule's `InputParameters`): validation into Settings, with specific errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from rdklib import InvalidParametersError as RdkInvalidParametersError
+
+from .evaluate import Settings
+from .requirements import Level
+
+OUR_PARAMETERS = ("ComplianceLevel", "ExemptSecurityGroupIds", "ClusterNamePattern")
+# rdklib reads these itself (cross-account execution role); they are accepted and left to it.
+RDKLIB_PARAMETERS = ("ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode")
+SG_ID = re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?")
+MAX_VALUE_LENGTH = 1024
+
+
+class InvalidParametersError(RdkInvalidParametersError):  # type: ignore[misc]
+    """A rule parameter is unknown or has a value outside what it accepts; the message names both."""
+
+
+def parse_rule_parameters(raw: str | None) -> dict[str, Any]:
+    """`ruleParameters` as Config sends it: a JSON object encoded as a string (may be absent or empty)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return {}
+    if not isinstance(raw, str):
+        raise InvalidParametersError(f"ruleParameters must be a JSON string, got {type(raw).__name__}")
+    try:
+        parsed = json.loads(raw)
+    except ValueError as error:
+        raise InvalidParametersError(f"ruleParameters is not valid JSON: {error}") from None
+    if not isinstance(parsed, dict):
+        raise InvalidParametersError(f"ruleParameters must be a JSON object, got {type(parsed).__name__}")
+    return parsed
+
+
+def _text(parameters: Mapping[str, Any], name: str) -> str | None:
+    value = parameters.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidParametersError(f"{name} must be a string, got {type(value).__name__}")
+    if len(value) > MAX_VALUE_LENGTH:
+        raise InvalidParametersError(f"{name} is {len(value)} characters long; at most {MAX_VALUE_LENGTH} accepted")
+    stripped = value.strip()
+    return stripped or None
+
+
+def settings_from(parameters: Mapping[str, Any]) -> Settings:
+    """Validate rule parameters; raises InvalidParametersError naming the parameter and what it accepts."""
+    unknown = sorted(set(parameters) - set(OUR_PARAMETERS) - set(RDKLIB_PARAMETERS))
+    if unknown:
+        raise InvalidParametersError(
+            f"unknown rule parameter {', '.join(unknown)}; accepted: {', '.join(OUR_PARAMETERS + RDKLIB_PARAMETERS)}"
+        )
+    level_text = (_text(parameters, "ComplianceLevel") or Level.MINIMUM.value).lower()
+    try:
+        level = Level(level_text)
+    except ValueError:
+        raise InvalidParametersError(
+            f"ComplianceLevel must be one of: {', '.join(item.value for item in Level)} (got {level_text!r})"
+        ) from None
+    exempt_text = _text(parameters, "ExemptSecurityGroupIds") or ""
+    exempt = [item.strip() for item in exempt_text.split(",") if item.strip()]
+    malformed = [item for item in exempt if not SG_ID.fullmatch(item)]
+    if malformed:
+        raise InvalidParametersError(
+            f"ExemptSecurityGroupIds must be comma-separated security group ids (sg-…); not ids: {', '.join(malformed)}"
+        )
+    pattern_text = _text(parameters, "ClusterNamePattern")
+    pattern = None
+    if pattern_text:
+        try:
+            pattern = re.compile(pattern_text)
+        except re.error as error:
+            raise InvalidParametersError(f"ClusterNamePattern is not a valid regular expression: {error}") from None
+    return Settings(level=level, exempt_sg_ids=frozenset(exempt), cluster_name_pattern=pattern)
