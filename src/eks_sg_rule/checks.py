@@ -92,8 +92,8 @@ class Judge:
             return CheckResult(
                 check.id,
                 Status.NOT_APPLICABLE,
-                "no worker nodes found (no running instance tagged for the cluster, no managed node group): "
-                "cannot judge",
+                "no worker nodes found (no running instance tagged for the cluster, no readable managed node "
+                "group): cannot judge",
                 cannot_judge=True,
             )
         judges: dict[Kind, Callable[[Check], list[Finding]]] = {

@@ -81,24 +81,31 @@ class ClusterVerdict:
     evaluation: ResourceEvaluation
 
 
+def _grouped(results: list[CheckResult]) -> str:
+    """ "ID: detail" per result, checks with the same detail named together."""
+    by_detail: dict[str, list[str]] = {}
+    for result in results:
+        by_detail.setdefault(result.detail, []).append(result.check_id)
+    return "; ".join(f"{', '.join(ids)}: {detail}" for detail, ids in by_detail.items())
+
+
 def judge_cluster(topology: Topology, settings: Settings) -> ClusterVerdict:
     cluster = topology.cluster
     judge = Judge(topology, settings.exempt_sg_ids)
     results = tuple(judge.judge(check) for check in checks_for(settings.level))
     failed = [r for r in results if r.status is Status.NON_COMPLIANT]
     unjudged = [r for r in results if r.cannot_judge]
+    unresolved = "; ".join(topology.unresolved)
     if failed:
         compliance = Status.NON_COMPLIANT
-        annotation = "; ".join(f"{r.check_id}: {r.detail}" for r in failed)
+        annotation = _grouped(failed) + (f" (unresolved: {unresolved})" if unresolved else "")
     elif unjudged or all(r.status is Status.NOT_APPLICABLE for r in results):
         compliance = Status.NOT_APPLICABLE
-        annotation = "; ".join(f"{r.check_id}: {r.detail}" for r in unjudged or results)
+        annotation = (f"unresolved: {unresolved}; " if unresolved else "") + _grouped(unjudged or list(results))
     else:
         compliance = Status.COMPLIANT
         passed = [r.check_id for r in results if r.status is Status.COMPLIANT]
         annotation = f"{settings.level.value} level: {', '.join(passed)} pass"
-    if topology.unresolved and compliance is not Status.COMPLIANT:
-        annotation += f" (unresolved: {'; '.join(topology.unresolved)})"
     evaluation = ResourceEvaluation(CLUSTER_TYPE, cluster.name, compliance, fit(annotation), results)
     return ClusterVerdict(topology, results, evaluation)
 

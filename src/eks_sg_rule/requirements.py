@@ -155,7 +155,7 @@ CHECKS: tuple[Check, ...] = (
         kind=Kind.TAG_OWNED,
         subject=Party.WORKERS,
         passes_when="a node with one SG passes; a node with several SGs has exactly one SG carrying the tag key "
-        "kubernetes.io/cluster/<cluster-name>, and its value is owned",
+        "`kubernetes.io/cluster/<cluster-name>`, and its value is `owned`",
         doc_section=_WORKER + " (tag)",
     ),
     Check(
@@ -260,7 +260,7 @@ CHECKS: tuple[Check, ...] = (
         level=Level.RECOMMENDED,
         kind=Kind.DEDICATED,
         subject=Party.CONTROL_PLANE,
-        passes_when="no SG in securityGroupIds is attached to worker nodes or used by another cluster",
+        passes_when="no SG in `securityGroupIds` is attached to worker nodes or used by another cluster",
         doc_section="Control plane and worker node security groups (dedicated security group per control plane)",
     ),
 )
@@ -273,3 +273,10 @@ def checks_for(level: Level) -> tuple[Check, ...]:
     if level is Level.RECOMMENDED:
         return CHECKS
     return tuple(check for check in CHECKS if check.level is Level.MINIMUM)
+
+
+def markdown_table() -> str:
+    """The checks as the README shows them (a test keeps the README equal to this)."""
+    rows = ["| id | level | passes when | requirement (AWS doc section) |", "| --- | --- | --- | --- |"]
+    rows += [f"| `{c.id}` | {c.level.value} | {c.passes_when} | {c.doc_section} |" for c in CHECKS]
+    return "\n".join(rows)
