@@ -1,0 +1,178 @@
+"""Failures the handler must surface: AWS errors (botocore Stubber), rdklib's swallowed errors, bad events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.stub import Stubber
+from rdklib.clientfactory import ClientFactory
+
+from eks_sg_rule.handler import RuleEvaluationError, lambda_handler
+from tests.conftest import REGION, LambdaContext, PutEvaluationsRecorder, load_event
+
+
+@pytest.fixture
+def stub_client(aws: None, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Stubber]:
+    """Hands out an activated Stubber for one service; rdklib's ClientFactory then returns that client."""
+    stubbed: dict[str, Any] = {}
+
+    def build_client(
+        self: ClientFactory, service: str, region: str | None = None, assume_role_mode: bool = True
+    ) -> Any:
+        return stubbed.get(service) or boto3.client(service, region_name=REGION)
+
+    monkeypatch.setattr(ClientFactory, "build_client", build_client)
+
+    def stub(service: str) -> Stubber:
+        client = boto3.client(service, region_name=REGION)
+        stubbed[service] = client
+        stubber = Stubber(client)
+        stubber.activate()
+        return stubber
+
+    return stub
+
+
+def test_access_denied_fails_the_invocation_naming_the_iam_action(
+    stub_client: Callable[[str], Stubber],
+    put_evaluations: PutEvaluationsRecorder,
+    lambda_context: LambdaContext,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    eks = stub_client("eks")
+    eks.add_client_error("list_clusters", "AccessDeniedException", "not authorized to perform eks:ListClusters", 403)
+
+    with pytest.raises(RuleEvaluationError, match="eks:ListClusters failed: AccessDeniedException"):
+        lambda_handler(load_event("scheduled.json"), lambda_context)
+
+    assert put_evaluations.calls == []
+    [error] = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert error.iam_action == "eks:ListClusters"  # type: ignore[attr-defined]
+    assert "the function's role needs eks:ListClusters" in error.getMessage()
+
+
+def test_access_denied_on_instances_reports_nothing(
+    stub_client: Callable[[str], Stubber], put_evaluations: PutEvaluationsRecorder, lambda_context: LambdaContext
+) -> None:
+    ec2 = stub_client("ec2")
+    ec2.add_client_error("describe_instances", "UnauthorizedOperation", "You are not authorized", 403)
+
+    with pytest.raises(RuleEvaluationError, match="ec2:DescribeInstances failed: UnauthorizedOperation"):
+        lambda_handler(load_event("scheduled.json"), lambda_context)
+    assert put_evaluations.calls == []
+
+
+def test_throttling_that_outlasts_retries_fails_loudly(
+    stub_client: Callable[[str], Stubber], put_evaluations: PutEvaluationsRecorder, lambda_context: LambdaContext
+) -> None:
+    eks = stub_client("eks")
+    eks.add_client_error("list_clusters", "ThrottlingException", "Rate exceeded", 429)
+
+    with pytest.raises(RuleEvaluationError, match="ThrottlingException"):
+        lambda_handler(load_event("scheduled.json"), lambda_context)
+    assert put_evaluations.calls == []
+
+
+def test_put_evaluations_error_swallowed_by_rdklib_fails_the_invocation(
+    stub_client: Callable[[str], Stubber], lambda_context: LambdaContext
+) -> None:
+    config = stub_client("config")
+    config.add_client_error("put_evaluations", "InvalidResultTokenException", "The result token is invalid", 400)
+
+    with pytest.raises(RuleEvaluationError, match="InvalidResultTokenException"):
+        lambda_handler(load_event("scheduled.json"), lambda_context)
+    config.assert_no_pending_responses()
+
+
+class _Body:
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def stream(self, **_: Any) -> Any:
+        yield self.content
+
+
+THROTTLED = (
+    b"<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message>"
+    b"</Error></Errors><RequestID>1</RequestID></Response>"
+)
+
+
+def test_throttled_reads_are_retried_by_the_standard_retry_mode(
+    aws: None, put_evaluations: PutEvaluationsRecorder, lambda_context: LambdaContext
+) -> None:
+    throttled: list[str] = []
+
+    def throttle_first_attempt(request: Any, **_: Any) -> AWSResponse | None:
+        # Answers in place of the HTTP send, inside botocore's retry loop, as a throttled EC2 would.
+        if throttled:
+            return None
+        throttled.append(request.url)
+        return AWSResponse(request.url, 503, {}, _Body(THROTTLED))
+
+    boto3.client("eks", region_name=REGION).create_cluster(
+        name="c1", roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig={"subnetIds": []}
+    )
+    boto3.DEFAULT_SESSION.events.register_first("before-send.ec2.DescribeSecurityGroups", throttle_first_attempt)
+
+    lambda_handler(load_event("scheduled.json"), lambda_context)
+
+    assert len(throttled) == 1
+    assert [e["ComplianceResourceId"] for e in put_evaluations.evaluations] == ["c1"]
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ("not an event", "event must be a JSON object"),
+        ({}, "event has no invokingEvent"),
+        ({"invokingEvent": "{not json", "resultToken": "TESTMODE"}, "invokingEvent is not valid JSON"),
+        ({"invokingEvent": json.dumps({"messageType": "Foo"}), "resultToken": "TESTMODE"}, "unsupported messageType"),
+        (
+            {"invokingEvent": json.dumps({"messageType": "ScheduledNotification"})},
+            "no resultToken",
+        ),
+        (
+            {
+                "invokingEvent": json.dumps({"messageType": "ConfigurationItemChangeNotification"}),
+                "resultToken": "TESTMODE",
+            },
+            "configurationItem is missing",
+        ),
+        (
+            {
+                "invokingEvent": json.dumps({"messageType": "ScheduledNotification"}),
+                "resultToken": "TESTMODE",
+                "ruleParameters": "{oops",
+            },
+            "ruleParameters is not valid JSON",
+        ),
+    ],
+)
+def test_malformed_events_are_rejected_with_a_specific_error(
+    aws: None, put_evaluations: PutEvaluationsRecorder, lambda_context: LambdaContext, event: Any, message: str
+) -> None:
+    with pytest.raises(RuleEvaluationError, match=message):
+        lambda_handler(event, lambda_context)
+    assert put_evaluations.calls == []
+
+
+def test_an_account_without_clusters_still_calls_put_evaluations(
+    stub_client: Callable[[str], Stubber], lambda_context: LambdaContext
+) -> None:
+    # moto refuses an empty PutEvaluations, which AWS Config accepts (the list's minimum length is 0):
+    # Stubber, validating against botocore's model of the real service, stands in here.
+    config = stub_client("config")
+    config.add_response(
+        "put_evaluations",
+        {"FailedEvaluations": []},
+        {"Evaluations": [], "ResultToken": "TESTMODE", "TestMode": True},
+    )
+
+    assert lambda_handler(load_event("scheduled.json"), lambda_context) == []
+    config.assert_no_pending_responses()
