@@ -21,11 +21,22 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Gap:
+    """Traffic a flow check found missing, as a repair would add it: a rule on the finding's SG."""
+
+    direction: Direction
+    traffic: Traffic
+    ports: PortSet  # the missing TCP ports (Traffic.TCP only)
+    peer_sg_ids: tuple[str, ...]  # the peers' SGs; empty when the peer is an address range (0.0.0.0/0)
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One failure, reported on the SG where the missing rule or wrong tag belongs."""
 
     security_group_id: str
     message: str
+    gap: Gap | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,15 +185,16 @@ class Judge:
             return [(f"cluster SG {cluster_sg}", self.cluster_sg, cluster_sg)]
         return [(side.label, side.endpoint, self.worker_owner(side)) for side in self.workers]
 
-    def _peers(self, party: Party) -> list[tuple[str, Endpoint]]:
+    def _peers(self, party: Party) -> list[tuple[str, Endpoint, str | None]]:
+        """(label, endpoint, the SG a repair would reference) for each peer of a flow."""
         if party is Party.WORKERS:
-            return [(side.label, side.endpoint) for side in self.workers]
+            return [(side.label, side.endpoint, self.worker_owner(side)) for side in self.workers]
         if party is Party.CONTROL_PLANE:
             sgs = names(self.cluster.control_plane_sg_ids)
-            return [(f"the control plane ({sgs})", self.control_plane)]
+            return [(f"the control plane ({sgs})", self.control_plane, self.control_plane_owner() or None)]
         if party is Party.CLUSTER_SG:
-            return [("itself", self.cluster_sg)]
-        return [(str(self.anywhere.label), self.anywhere)]
+            return [("itself", self.cluster_sg, self.cluster.cluster_sg_id)]
+        return [(str(self.anywhere.label), self.anywhere, None)]
 
     def _flows(self, check: Check) -> list[Finding]:
         findings: list[Finding] = []
@@ -193,13 +205,20 @@ class Judge:
             for flow in check.flows:
                 rules = rules_by_direction[flow.direction]
                 # Group failing peers by what they miss, so one message names them together.
-                missing_by_gap: dict[str, list[str]] = {}
-                for peer_label, peer in self._peers(flow.peer):
-                    gap = _missing(flow, reach(rules, peer, self.topology.prefix_lists))
+                missing: dict[PortSet | bool, list[tuple[str, str | None]]] = {}
+                for peer_label, peer, peer_owner in self._peers(flow.peer):
+                    granted = reach(rules, peer, self.topology.prefix_lists)
+                    gap = _missing_ports(flow, granted)
                     if gap:
-                        missing_by_gap.setdefault(gap, []).append(peer_label)
-                for gap, peers in missing_by_gap.items():
-                    findings.append(Finding(owner, self._flow_message(subject_label, subject, owner, flow, gap, peers)))
+                        missing.setdefault(gap, []).append((peer_label, peer_owner))
+                for gap, peers in missing.items():
+                    ports = gap if isinstance(gap, PortSet) else PortSet()
+                    text = f"TCP {ports.describe()}" if ports else flow.describe()
+                    repair = Gap(flow.direction, flow.traffic, ports, tuple(dict.fromkeys(p for _, p in peers if p)))
+                    message = self._flow_message(
+                        subject_label, subject, owner, flow, text, [label for label, _ in peers]
+                    )
+                    findings.append(Finding(owner, message, repair))
         return findings
 
     def _flow_message(
@@ -290,14 +309,13 @@ class Judge:
         return findings
 
 
-def _missing(flow: Flow, granted: Reach) -> str:
-    """What `granted` lacks of what `flow` requires, in words; empty when nothing is missing."""
+def _missing_ports(flow: Flow, granted: Reach) -> PortSet | bool:
+    """What `granted` lacks of `flow`: the missing TCP ports, True when all/any traffic is missing."""
     if flow.traffic is Traffic.ALL:
-        return "" if granted.all_traffic else "all traffic"
+        return not granted.all_traffic
     if flow.traffic is Traffic.ANY:
-        return "" if granted.anything else "any traffic"
-    gap: PortSet = flow.ports.difference(granted.tcp)
-    return f"TCP {gap.describe()}" if gap else ""
+        return not granted.anything
+    return flow.ports.difference(granted.tcp)
 
 
 def _towards(flow: Flow) -> str:
