@@ -37,6 +37,8 @@ class Finding:
     security_group_id: str
     message: str
     gap: Gap | None = None
+    # For tag findings: "tag" when the SG needs the cluster tag set to owned, "untag" when it must lose it.
+    tag_repair: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +253,7 @@ class Judge:
                     f"{side.label}: several SGs tagged {self.tag_key} ({names(tagged)}); keep the tag on "
                     f"{keep} and remove it from {names(blamed)}"
                 )
-                findings.extend(Finding(sg, message) for sg in blamed)
+                findings.extend(Finding(sg, message, tag_repair="untag") for sg in blamed)
             elif not tagged:
                 why = f" (could not read {names(unreadable)})" if unreadable else ""
                 findings.append(
@@ -263,7 +265,11 @@ class Judge:
             elif self._tags(tagged[0])[self.tag_key] != OWNED:
                 value = self._tags(tagged[0])[self.tag_key]
                 findings.append(
-                    Finding(tagged[0], f"{side.label}: {tagged[0]} has {self.tag_key}={value!r}; set it to owned")
+                    Finding(
+                        tagged[0],
+                        f"{side.label}: {tagged[0]} has {self.tag_key}={value!r}; set it to owned",
+                        tag_repair="tag",
+                    )
                 )
             elif unreadable:
                 findings.append(Finding(owner, f"{side.label}: cannot verify tags, could not read {names(unreadable)}"))

@@ -1,4 +1,4 @@
-"""Command line: `eks-sg-rule scan` runs the rule's engine read-only against an account or an emulator.
+"""Command line: `eks-sg-rule scan` runs the rule's engine read-only; `fix` plans and applies repairs.
 
 Exit codes: 0 nothing NON_COMPLIANT, 1 something NON_COMPLIANT, 2 usage or AWS error.
 """
@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from .discovery import Discovery, DiscoveryError
 from .evaluate import CLUSTER_TYPE, ResourceEvaluation, Settings, evaluate
+from .remediation import RemediationError, remediate
 from .requirements import Level
 
 EXIT_OK, EXIT_NON_COMPLIANT, EXIT_ERROR = 0, 1, 2
@@ -28,22 +29,29 @@ class UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--region", help="AWS region (default: from the profile or AWS_REGION)")
+    common.add_argument("--profile", help="AWS named profile")
+    common.add_argument("--endpoint-url", help="send every AWS call here (a local emulator)")
+    common.add_argument("--level", choices=[level.value for level in Level], default=Level.MINIMUM.value)
+    common.add_argument("--format", choices=["table", "json"], default="table")
+
     parser = argparse.ArgumentParser(
         prog="eks-sg-rule", description="Check EKS clusters' security groups against AWS's EKS requirements."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    scan = commands.add_parser("scan", help="evaluate clusters read-only; never writes to AWS Config")
-    scan.add_argument("--region", help="AWS region (default: from the profile or AWS_REGION)")
-    scan.add_argument("--profile", help="AWS named profile")
-    scan.add_argument("--endpoint-url", help="send every AWS call here (a local emulator)")
-    scan.add_argument("--level", choices=[level.value for level in Level], default=Level.MINIMUM.value)
+    scan = commands.add_parser("scan", parents=[common], help="evaluate clusters read-only; never writes to AWS Config")
     scan.add_argument(
-        "--cluster",
-        action="append",
-        metavar="NAME",
-        help="evaluate only this cluster (repeatable; default: all)",
+        "--cluster", action="append", metavar="NAME", help="evaluate only this cluster (repeatable; default: all)"
     )
-    scan.add_argument("--format", choices=["table", "json"], default="table")
+    fix = commands.add_parser(
+        "fix", parents=[common], help="plan (and with --apply, make) the SG changes a cluster needs to pass"
+    )
+    fix.add_argument("--cluster", required=True, metavar="NAME", help="the cluster to fix")
+    fix.add_argument("--apply", action="store_true", help="make the changes (default: print the plan only)")
+    fix.add_argument(
+        "--allow-tag-removal", action="store_true", help="remove a duplicate kubernetes.io/cluster/<name> tag"
+    )
     return parser
 
 
@@ -101,12 +109,31 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_NON_COMPLIANT if any(e.compliance_type.value == "NON_COMPLIANT" for e in evaluations) else EXIT_OK
 
 
+def fix(args: argparse.Namespace, out: TextIO) -> int:
+    eks, ec2 = _clients(args)
+    level = Level(args.level)
+    discovery = Discovery(eks=eks, ec2=ec2)
+    outcome = remediate(discovery.snapshot, ec2, args.cluster, level, args.apply, args.allow_tag_removal)
+    if args.format == "json":
+        json.dump(outcome.to_json(), out, indent=2)
+        out.write("\n")
+    else:
+        verb = "applied" if outcome.applied else "planned"
+        print(f"cluster {outcome.cluster} ({level.value} level): {len(outcome.changes)} change(s) {verb}", file=out)
+        for change in outcome.changes:
+            state = "left alone" if not change.automatic else verb
+            print(f"  [{state}] {change.action} {change.security_group_id} ({change.check}): {change.detail}", file=out)
+        if outcome.applied and outcome.remaining:
+            print(f"  still needed after applying: {len(outcome.remaining)} change(s)", file=out)
+    return EXIT_OK if outcome.done else EXIT_NON_COMPLIANT
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     args = _parser().parse_args(argv)
     try:
-        return scan(args, out)
-    except UsageError as error:
+        return scan(args, out) if args.command == "scan" else fix(args, out)
+    except (UsageError, RemediationError) as error:
         print(f"eks-sg-rule: error: {error}", file=sys.stderr)
     except DiscoveryError as error:
         hint = f" (the caller needs {error.action})" if error.access_denied else ""
