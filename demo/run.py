@@ -6,6 +6,7 @@ real `eks-sg-rule scan` against it at both levels. Fake credentials only: nothin
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -26,12 +27,13 @@ def main() -> int:
     os.environ.pop("AWS_PROFILE", None)
 
     import boto3
-    from demo.seed import seed_account
     from moto.server import ThreadedMotoServer
 
+    from demo.seed import seed_account
     from eks_sg_rule.cli import EXIT_ERROR
     from eks_sg_rule.cli import main as cli_main
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's request log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

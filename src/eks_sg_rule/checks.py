@@ -139,7 +139,9 @@ class Judge:
         if check.kind is Kind.FLOWS:
             return "; ".join(f"{flow.direction.value} {flow.describe()} {_towards(flow)} ok" for flow in check.flows)
         if check.kind is Kind.TAG_OWNED:
-            return f"every multi-SG node has exactly one SG tagged {self.tag_key}=owned"
+            if all(len(side.endpoint.security_group_ids) < 2 for side in self.workers):
+                return "every node has a single SG (the tag is optional)"
+            return f"every node with several SGs has exactly one tagged {self.tag_key}=owned"
         if check.kind is Kind.CLUSTER_SG_ON_WORKERS:
             return f"every node carries the cluster SG {self.cluster.cluster_sg_id}"
         return "control-plane SGs are used by this cluster's control plane only"

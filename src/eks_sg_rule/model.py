@@ -102,7 +102,13 @@ class NodeGroup:
 
     @property
     def label(self) -> str:
-        return f"nodegroup {self.name}"
+        prefixes = {
+            NodeGroupKind.MANAGED: "nodegroup",
+            NodeGroupKind.KARPENTER: "nodepool",
+            NodeGroupKind.AUTO_SCALING: "ASG",
+        }
+        prefix = prefixes.get(self.kind)
+        return f"{prefix} {self.name}" if prefix else self.name
 
 
 class IpFamily(StrEnum):

@@ -1,0 +1,309 @@
+"""Demo and test seeding, not product code: an emulated account with EKS clusters shaped like real ones.
+
+Each layout follows what a real tool creates (EKS itself, eksctl, terraform-aws-eks, the old
+CloudFormation quick-start). moto does not model everything EKS does; each gap is filled in one
+function below that says "moto gap", by editing moto's in-process records, and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from moto.eks.models import eks_backends
+
+ROLE = "arn:aws:iam::{account}:role/{name}"
+AMI = "ami-12c6146b"
+VPC_CIDR = "10.0.0.0/16"
+SUBNET_CIDRS = ("10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19")
+CLUSTER_SG_DESCRIPTION = (
+    "EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, "
+    "as well as any managed workloads."
+)
+
+
+@dataclass(frozen=True)
+class SeededCluster:
+    name: str
+    cluster_sg_id: str | None
+    additional_sg_ids: tuple[str, ...]
+    node_sg_ids: tuple[str, ...]
+    instance_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SeededAccount:
+    region: str
+    vpc_id: str
+    clusters: dict[str, SeededCluster]
+    unrelated_sg_ids: tuple[str, ...]
+
+
+def _all_from(group_id: str) -> dict[str, Any]:
+    return {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": group_id}]}
+
+
+def _tcp_from(low: int, high: int, group_id: str) -> dict[str, Any]:
+    return {"IpProtocol": "tcp", "FromPort": low, "ToPort": high, "UserIdGroupPairs": [{"GroupId": group_id}]}
+
+
+def _tcp_cidr(low: int, high: int, cidr: str) -> dict[str, Any]:
+    return {"IpProtocol": "tcp", "FromPort": low, "ToPort": high, "IpRanges": [{"CidrIp": cidr}]}
+
+
+class _Seeder:
+    def __init__(self, ec2: Any, eks: Any, account_id: str, region: str) -> None:
+        self.ec2 = ec2
+        self.eks = eks
+        self.account_id = account_id
+        self.region = region
+        self.vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
+        self.subnets = [
+            ec2.create_subnet(VpcId=self.vpc_id, CidrBlock=cidr, AvailabilityZone=f"{region}{zone}")["Subnet"][
+                "SubnetId"
+            ]
+            for cidr, zone in zip(SUBNET_CIDRS, "abc", strict=True)
+        ]
+
+    # --- building blocks ------------------------------------------------------------------------
+
+    def security_group(
+        self,
+        name: str,
+        description: str,
+        ingress: list[dict[str, Any]] | None = None,
+        egress: list[dict[str, Any]] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> str:
+        """An SG with these rules; `egress=None` keeps EC2's default (all traffic to 0.0.0.0/0)."""
+        group_id: str = self.ec2.create_security_group(GroupName=name, Description=description, VpcId=self.vpc_id)[
+            "GroupId"
+        ]
+        if ingress:
+            self.ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=ingress)
+        if egress is not None:
+            self.ec2.revoke_security_group_egress(
+                GroupId=group_id, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+            )
+            if egress:
+                self.ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=egress)
+        if tags:
+            self.ec2.create_tags(Resources=[group_id], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+        return group_id
+
+    def add_ingress(self, group_id: str, *rules: dict[str, Any]) -> None:
+        self.ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=list(rules))
+
+    def cluster(self, name: str, version: str, additional_sg_ids: list[str]) -> None:
+        self.eks.create_cluster(
+            name=name,
+            version=version,
+            roleArn=ROLE.format(account=self.account_id, name=f"{name}-cluster-role"),
+            resourcesVpcConfig={
+                "subnetIds": self.subnets,
+                "securityGroupIds": additional_sg_ids,
+                "endpointPublicAccess": True,
+                "endpointPrivateAccess": True,
+            },
+        )
+
+    def eks_cluster_sg(self, cluster: str) -> str:
+        """The SG EKS creates with a 1.14/eks.3+ cluster: all traffic from itself, all egress, tagged owned."""
+        group_id = self.security_group(
+            f"eks-cluster-sg-{cluster}-1234567890",
+            CLUSTER_SG_DESCRIPTION,
+            tags={f"kubernetes.io/cluster/{cluster}": "owned", "aws:eks:cluster-name": cluster},
+        )
+        self.add_ingress(group_id, _all_from(group_id))
+        set_cluster_security_group(self.account_id, self.region, cluster, group_id)
+        return group_id
+
+    def instances(self, count: int, group_ids: list[str], tags: dict[str, str]) -> tuple[str, ...]:
+        ids: list[str] = []
+        for index in range(count):
+            reservation = self.ec2.run_instances(
+                ImageId=AMI,
+                InstanceType="m5.large",
+                MinCount=1,
+                MaxCount=1,
+                SubnetId=self.subnets[index % len(self.subnets)],
+                SecurityGroupIds=group_ids,
+                TagSpecifications=[
+                    {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+                ],
+            )
+            ids.extend(instance["InstanceId"] for instance in reservation["Instances"])
+        return tuple(ids)
+
+    def managed_nodegroup(self, cluster: str, name: str, launch_template: dict[str, str] | None = None) -> None:
+        kwargs: dict[str, Any] = {"launchTemplate": launch_template} if launch_template else {}
+        self.eks.create_nodegroup(
+            clusterName=cluster,
+            nodegroupName=name,
+            nodeRole=ROLE.format(account=self.account_id, name=f"{cluster}-node-role"),
+            subnets=self.subnets,
+            scalingConfig={"minSize": 0, "maxSize": 6, "desiredSize": 2},
+            **kwargs,
+        )
+        drop_invented_remote_access_sg(self.account_id, self.region, cluster, name)
+
+    def managed_instances(self, cluster: str, nodegroup: str, count: int, group_ids: list[str]) -> tuple[str, ...]:
+        """What EKS starts for a managed node group (moto gap: moto starts none)."""
+        return self.instances(
+            count,
+            group_ids,
+            {
+                "eks:cluster-name": cluster,
+                "eks:nodegroup-name": nodegroup,
+                f"kubernetes.io/cluster/{cluster}": "owned",
+                "aws:autoscaling:groupName": f"eks-{nodegroup}-2ac6b9a1-4f1e-5c7d",
+            },
+        )
+
+    def launch_template(self, name: str, group_ids: list[str]) -> dict[str, str]:
+        data: dict[str, Any] = {"InstanceType": "m5.large"}
+        if group_ids:
+            data["SecurityGroupIds"] = group_ids
+        template = self.ec2.create_launch_template(LaunchTemplateName=name, LaunchTemplateData=data)["LaunchTemplate"]
+        return {"id": template["LaunchTemplateId"], "version": str(template["LatestVersionNumber"])}
+
+    # --- the layouts ----------------------------------------------------------------------------
+
+    def prod_managed(self) -> SeededCluster:
+        """EKS defaults with eksctl's extra control-plane SG: compliant at every level."""
+        name = "prod-managed"
+        control_plane = self.security_group(
+            f"{name}-controlplane", "Communication between the control plane and worker nodegroups"
+        )
+        self.cluster(name, "1.30", [control_plane])
+        cluster_sg = self.eks_cluster_sg(name)
+        self.managed_nodegroup(name, "ng-general")
+        instances = self.managed_instances(name, "ng-general", 3, [cluster_sg])
+        # A spot node group scaled to zero whose launch template names no SG: its nodes get the cluster SG.
+        self.managed_nodegroup(name, "ng-spot", self.launch_template(f"{name}-ng-spot", []))
+        return SeededCluster(name, cluster_sg, (control_plane,), (), instances)
+
+    def kubelet_blocked(self) -> SeededCluster:
+        """terraform-aws-eks style self-managed nodes whose node SG lacks kubelet access from the control plane."""
+        name = "kubelet-blocked"
+        control_plane = self.security_group(f"{name}-cluster", "EKS cluster security group.")
+        node = self.security_group(
+            f"{name}-node",
+            "Security group for all nodes in the cluster.",
+            tags={f"kubernetes.io/cluster/{name}": "owned"},
+        )
+        self.add_ingress(node, _all_from(node), _tcp_from(443, 443, control_plane))
+        self.add_ingress(control_plane, _tcp_from(443, 443, node))
+        self.cluster(name, "1.29", [control_plane])
+        cluster_sg = self.eks_cluster_sg(name)
+        instances = self.instances(
+            2,
+            [node],
+            {
+                f"kubernetes.io/cluster/{name}": "owned",
+                "aws:autoscaling:groupName": f"{name}-workers",
+                "Name": f"{name}-worker",
+            },
+        )
+        return SeededCluster(name, cluster_sg, (control_plane,), (node,), instances)
+
+    def two_owned(self) -> SeededCluster:
+        """A launch template adds the cluster SG to nodes whose own SG is tagged owned too."""
+        name = "two-owned"
+        self.cluster(name, "1.31", [])
+        cluster_sg = self.eks_cluster_sg(name)
+        node = self.security_group(
+            f"{name}-node", "Node security group", tags={f"kubernetes.io/cluster/{name}": "owned"}
+        )
+        self.add_ingress(node, _all_from(node), _all_from(cluster_sg))
+        self.managed_nodegroup(name, "ng-app", self.launch_template(f"{name}-ng-app", [node, cluster_sg]))
+        instances = self.managed_instances(name, "ng-app", 2, [node, cluster_sg])
+        return SeededCluster(name, cluster_sg, (), (node,), instances)
+
+    def legacy_113(self) -> SeededCluster:
+        """The pre-1.14 CloudFormation quick-start: no cluster SG, a control-plane SG and a node SG."""
+        name = "legacy-113"
+        control_plane = self.security_group(f"{name}-controlplane", "Cluster communication with worker nodes")
+        node = self.security_group(
+            f"{name}-node",
+            "Security group for all nodes in the cluster",
+            tags={f"kubernetes.io/cluster/{name}": "owned"},
+        )
+        self.add_ingress(
+            node, _all_from(node), _tcp_from(1025, 65535, control_plane), _tcp_from(443, 443, control_plane)
+        )
+        self.add_ingress(control_plane, _tcp_from(443, 443, node))
+        self.ec2.revoke_security_group_egress(
+            GroupId=control_plane, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        )
+        self.ec2.authorize_security_group_egress(
+            GroupId=control_plane, IpPermissions=[_tcp_from(1025, 65535, node), _tcp_from(443, 443, node)]
+        )
+        self.cluster(name, "1.13", [control_plane])
+        set_legacy_platform(self.account_id, self.region, name, version="1.13", platform_version="eks.2")
+        instances = self.instances(2, [node], {f"kubernetes.io/cluster/{name}": "owned", "Name": f"{name}-worker"})
+        return SeededCluster(name, None, (control_plane,), (node,), instances)
+
+    def no_nodes(self) -> SeededCluster:
+        """A freshly created cluster with no node yet: the worker checks cannot be judged."""
+        name = "no-nodes"
+        self.cluster(name, "1.30", [])
+        cluster_sg = self.eks_cluster_sg(name)
+        return SeededCluster(name, cluster_sg, (), (), ())
+
+    def unrelated(self) -> tuple[str, ...]:
+        return (
+            self.security_group("web-alb", "Public ALB", [_tcp_cidr(443, 443, "0.0.0.0/0")]),
+            self.security_group("bastion", "SSH bastion", [_tcp_cidr(22, 22, "203.0.113.0/24")]),
+            self.security_group("rds-postgres", "PostgreSQL", [_tcp_cidr(5432, 5432, VPC_CIDR)]),
+            # The Kubernetes cloud provider tags its load-balancer SGs owned too; attached to no node.
+            self.security_group(
+                "k8s-elb-fake",
+                "Security group for Kubernetes ELB a1b2c3 (default/web)",
+                [_tcp_cidr(80, 80, "0.0.0.0/0")],
+                tags={"kubernetes.io/cluster/prod-managed": "owned"},
+            ),
+        )
+
+
+# --- moto gaps: each filled here, on moto's in-process records, and nowhere else -------------------
+
+
+def _moto_cluster(account_id: str, region: str, cluster: str) -> Any:
+    return eks_backends[account_id][region].clusters[cluster]
+
+
+def set_cluster_security_group(account_id: str, region: str, cluster: str, group_id: str) -> None:
+    """moto gap: EKS reports the SG it created as resourcesVpcConfig.clusterSecurityGroupId; moto has none."""
+    _moto_cluster(account_id, region, cluster).resources_vpc_config["clusterSecurityGroupId"] = group_id
+
+
+def drop_invented_remote_access_sg(account_id: str, region: str, cluster: str, nodegroup: str) -> None:
+    """moto gap: moto gives every node group a random, nonexistent remote-access SG; EKS sets one only
+    when remoteAccess is configured, which no layout here does."""
+    _moto_cluster(account_id, region, cluster).nodegroups[nodegroup].resources["remoteAccessSecurityGroup"] = None
+
+
+def set_legacy_platform(account_id: str, region: str, cluster: str, version: str, platform_version: str) -> None:
+    """moto gap: moto reports platform eks.4 for every cluster."""
+    record = _moto_cluster(account_id, region, cluster)
+    record.version = version
+    record.platformVersion = platform_version
+
+
+def seed_account(ec2: Any, eks: Any, *, account_id: str = "123456789012", region: str = "us-east-1") -> SeededAccount:
+    """Create the demo layouts through the given (moto-backed) EC2 and EKS clients."""
+    seeder = _Seeder(ec2, eks, account_id, region)
+    clusters = [
+        seeder.prod_managed(),
+        seeder.kubelet_blocked(),
+        seeder.two_owned(),
+        seeder.legacy_113(),
+        seeder.no_nodes(),
+    ]
+    return SeededAccount(
+        region=region,
+        vpc_id=seeder.vpc_id,
+        clusters={cluster.name: cluster for cluster in clusters},
+        unrelated_sg_ids=seeder.unrelated(),
+    )

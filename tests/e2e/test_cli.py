@@ -1,0 +1,97 @@
+"""`eks-sg-rule scan` end to end against the seeded emulated account: output shapes and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import boto3
+import pytest
+from demo.seed import SeededAccount, seed_account
+
+from eks_sg_rule.cli import main
+from tests.conftest import REGION
+
+
+@pytest.fixture
+def account(aws: None) -> SeededAccount:
+    return seed_account(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), region=REGION)
+
+
+def scan(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(["scan", "--region", REGION, *args], out=out)
+    return code, out.getvalue()
+
+
+def test_json_output_has_the_documented_shape(account: SeededAccount) -> None:
+    code, text = scan("--format", "json")
+
+    document = json.loads(text)
+    assert code == 1
+    assert set(document) == {"level", "evaluations"}
+    assert document["level"] == "minimum"
+    for evaluation in document["evaluations"]:
+        assert set(evaluation) == {"resource_type", "resource_id", "compliance_type", "annotation", "checks"}
+        for check in evaluation["checks"]:
+            assert set(check) == {"id", "status", "detail"}
+            assert check["status"] in {"COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"}
+    clusters = {e["resource_id"]: e for e in document["evaluations"] if e["resource_type"] == "AWS::EKS::Cluster"}
+    assert [c["id"] for c in clusters["prod-managed"]["checks"]] == ["CP_SG_MINIMUM", "WORKER_SG_MINIMUM", "TAG_OWNED"]
+    kubelet = {c["id"]: c for c in clusters["kubelet-blocked"]["checks"]}
+    assert kubelet["WORKER_SG_MINIMUM"]["status"] == "NON_COMPLIANT"
+    assert "TCP 10250" in kubelet["WORKER_SG_MINIMUM"]["detail"]
+    two_owned = {c["id"]: c for c in clusters["two-owned"]["checks"]}
+    assert two_owned["TAG_OWNED"]["status"] == "NON_COMPLIANT"
+    assert "several SGs tagged" in two_owned["TAG_OWNED"]["detail"]
+
+
+def test_recommended_level_runs_all_eight_checks(account: SeededAccount) -> None:
+    _, text = scan("--format", "json", "--level", "recommended", "--cluster", "legacy-113")
+
+    [cluster, *_] = json.loads(text)["evaluations"]
+    statuses = {c["id"]: c["status"] for c in cluster["checks"]}
+    assert len(statuses) == 8
+    assert statuses["CLUSTER_SG_RULES"] == statuses["CLUSTER_SG_ON_WORKERS"] == "NOT_APPLICABLE"
+    assert cluster["compliance_type"] == "COMPLIANT"
+
+
+def test_exit_zero_when_nothing_is_non_compliant(account: SeededAccount) -> None:
+    code, text = scan("--cluster", "prod-managed")
+
+    assert code == 0
+    assert "cluster prod-managed: COMPLIANT" in text
+    assert "CP_SG_MINIMUM" in text
+
+
+def test_unknown_cluster_is_not_applicable(account: SeededAccount) -> None:
+    code, text = scan("--format", "json", "--cluster", "nope")
+
+    assert code == 0
+    assert json.loads(text)["evaluations"][0]["compliance_type"] == "NOT_APPLICABLE"
+
+
+def test_usage_errors_exit_two_without_a_traceback() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "eks_sg_rule", "scan", "--level", "strict"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert "invalid choice: 'strict'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_aws_errors_exit_two_with_one_line(tmp_path: object) -> None:
+    # Nothing listens on this loopback port: the AWS call fails and the scan says so in one line.
+    result = subprocess.run(
+        [sys.executable, "-m", "eks_sg_rule", "scan", "--region", REGION, "--endpoint-url", "http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_MAX_ATTEMPTS": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("eks-sg-rule: error:")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
