@@ -126,6 +126,8 @@ def _cluster_out_of_scope(topology: Topology, settings: Settings) -> str | None:
 def _sg_evaluation(sg_id: str, verdicts: list[ClusterVerdict], settings: Settings) -> ResourceEvaluation:
     if sg_id in settings.exempt_sg_ids:
         return not_applicable(SECURITY_GROUP_TYPE, sg_id, "exempted by the ExemptSecurityGroupIds rule parameter")
+    if all(sg_id not in verdict.topology.security_groups for verdict in verdicts):
+        return not_applicable(SECURITY_GROUP_TYPE, sg_id, f"{sg_id} could not be read (deleted or another account's)")
     several = len(verdicts) > 1
     checks: list[CheckResult] = []
     failures: list[str] = []

@@ -67,9 +67,14 @@ def test_a_missing_security_group_is_named_in_unresolved(account: Account) -> No
     cluster_sg = account.sg("csg")
     account.cluster("c1", cluster_sg, ["sg-0123456789abcdef0"])
 
-    topology = account.discovery().snapshot().topologies["c1"]
+    snapshot = account.discovery().snapshot()
 
-    assert "sg-0123456789abcdef0 not found (deleted or owned by another account)" in topology.unresolved
+    assert (
+        "sg-0123456789abcdef0 not found (deleted or owned by another account)" in snapshot.topologies["c1"].unresolved
+    )
+    missing = next(e for e in evaluate(snapshot, Settings()) if e.resource_id == "sg-0123456789abcdef0")
+    assert missing.compliance_type.value == "NOT_APPLICABLE"
+    assert "could not be read" in missing.annotation
 
 
 def test_managed_node_group_without_instances_uses_its_launch_template(account: Account) -> None:
