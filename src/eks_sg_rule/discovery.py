@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ from .model import (
 )
 
 PAGE_SIZE = 1000
+CLUSTER_READERS = 8
+NOT_REACHED = "not reached"
 FILTER_VALUES_MAX = 200
 CLUSTER_NAME_TAGS = ("eks:cluster-name", "aws:eks:cluster-name", "eks:eks-cluster-name")
 NOT_FOUND_CODES = frozenset(
@@ -164,22 +167,37 @@ def _subnet_networks(subnet: Mapping[str, Any]) -> list[IPNetwork]:
 class Discovery:
     """Reads one account and region through the given boto3 EKS and EC2 clients."""
 
-    def __init__(self, eks: Any, ec2: Any) -> None:
+    def __init__(self, eks: Any, ec2: Any, out_of_time: Callable[[], bool] = lambda: False) -> None:
         self.eks = eks
         self.ec2 = ec2
+        # Asked before each cluster's own reads: when it says yes, the rest are left for the next run.
+        self.out_of_time = out_of_time
+
+    def _read_cluster(self, name: str) -> _ClusterReads | str | None:
+        """A cluster's own reads (DescribeCluster, its node groups): None when deleted, NOT_REACHED when out of time."""
+        if self.out_of_time():
+            return NOT_REACHED
+        described = self._describe_cluster(name)
+        if described is None:
+            return None
+        reads = _ClusterReads(cluster_from_api(described))
+        reads.nodegroups = self._nodegroups(name, reads.unresolved)
+        return reads
 
     def snapshot(self) -> Snapshot:
+        names = [name for page in _pages("eks", self.eks, "list_clusters") for name in page.get("clusters", ())]
         reads: dict[str, _ClusterReads] = {}
         unreadable: dict[str, str] = {}
-        for page in _pages("eks", self.eks, "list_clusters"):
-            for name in page.get("clusters", ()):
-                described = self._describe_cluster(name)
-                if described is None:
+        not_reached: list[str] = []
+        # Per-cluster reads run concurrently (bounded); the account-wide reads below are a few pages each.
+        with ThreadPoolExecutor(max_workers=max(1, min(CLUSTER_READERS, len(names)))) as pool:
+            for name, result in zip(names, pool.map(self._read_cluster, names), strict=True):
+                if result is None:
                     unreadable[name] = f"cluster {name} was deleted while being read"
-                    continue
-                reads[name] = _ClusterReads(cluster_from_api(described))
-        for name, cluster_reads in reads.items():
-            cluster_reads.nodegroups = self._nodegroups(name, cluster_reads.unresolved)
+                elif isinstance(result, str):
+                    not_reached.append(name)
+                else:
+                    reads[name] = result
 
         running = self._running_nodes()
         subnets = self._subnets(
@@ -221,7 +239,7 @@ class Discovery:
                 shared_with={sg: tuple(c for c in usage[sg] if c != name) for sg in role_sgs if len(usage[sg]) > 1},
                 unresolved=tuple(dict.fromkeys(unresolved)),
             )
-        return Snapshot(topologies=topologies, unreadable_clusters=unreadable)
+        return Snapshot(topologies=topologies, unreadable_clusters=unreadable, not_reached=tuple(not_reached))
 
     # --- EKS ------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ class Settings:
     level: Level = Level.MINIMUM
     exempt_sg_ids: frozenset[str] = frozenset()
     cluster_name_pattern: re.Pattern[str] | None = None
+    report_unchanged: bool = False
 
     def in_scope(self, cluster_name: str) -> bool:
         return self.cluster_name_pattern is None or self.cluster_name_pattern.fullmatch(cluster_name) is not None
@@ -37,6 +38,8 @@ class Snapshot:
     topologies: Mapping[str, Topology]
     # Clusters listed but not described (deleted meanwhile, say): name -> why.
     unreadable_clusters: Mapping[str, str] = field(default_factory=dict)
+    # Clusters listed but left unread because the invocation ran short of time.
+    not_reached: tuple[str, ...] = ()
 
 
 def sg_usage(topologies: Iterable[Topology]) -> dict[str, list[str]]:
@@ -55,6 +58,10 @@ class ResourceEvaluation:
     compliance_type: Status
     annotation: str
     checks: tuple[CheckResult, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.resource_type, self.resource_id)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -8,7 +8,6 @@ rule in error instead of a silent success.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -17,7 +16,8 @@ from rdklib import Evaluator
 from .discovery import DiscoveryError
 from .events import RuleInputError, prepare_event
 from .parameters import InvalidParametersError
-from .rule import APPLICABLE_RESOURCES, EksSecurityGroupRule
+from .reporting import EvaluationsNotRecorded
+from .rule import APPLICABLE_RESOURCES, EksSecurityGroupRule, SweepIncomplete
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "eks-sg-rule"))
 
@@ -39,7 +39,7 @@ def _failed(result: dict[str, Any]) -> str:
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
-def lambda_handler(event: dict[str, Any], context: Any) -> list[dict[str, Any]]:
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     _retry_settings()
     try:
         prepared, summary = prepare_event(event)
@@ -48,8 +48,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> list[dict[str, Any]]:
         raise RuleEvaluationError(f"event rejected: {error}") from None
     logger.append_keys(**summary.log_keys())
 
+    rule = EksSecurityGroupRule(context)
     try:
-        result = Evaluator(EksSecurityGroupRule(), APPLICABLE_RESOURCES).handle(prepared, context)
+        result = Evaluator(rule, APPLICABLE_RESOURCES).handle(prepared, context)
     except DiscoveryError as error:
         extra = {"iam_action": error.action, "error_code": error.code}
         if error.access_denied:
@@ -57,12 +58,16 @@ def lambda_handler(event: dict[str, Any], context: Any) -> list[dict[str, Any]]:
         else:
             logger.error(f"AWS read failed: {error}", extra=extra)
         raise RuleEvaluationError(str(error)) from None
+    except (SweepIncomplete, EvaluationsNotRecorded) as error:
+        logger.error(str(error), extra={"evaluations_written": rule.written, "error_type": type(error).__name__})
+        raise RuleEvaluationError(str(error)) from None
 
     if not isinstance(result, list):
         details = result if isinstance(result, dict) else {"result": repr(result)}
         logger.error("evaluation failed, nothing reported to AWS Config", extra={"rdklib_error": details})
         raise RuleEvaluationError(_failed(details) if isinstance(result, dict) else repr(result))
 
-    counts = Counter(str(e.get("ComplianceType")) for e in result)
-    logger.info("evaluations reported", extra={"evaluations": len(result), "by_compliance": dict(counts)})
-    return result
+    # rdklib's own list holds what it wrote itself (NOT_APPLICABLE for deleted or out-of-scope items).
+    written = rule.written + len(result)
+    logger.info("evaluations reported", extra={"evaluations_written": written})
+    return {"evaluations_written": written}

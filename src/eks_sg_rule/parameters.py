@@ -12,7 +12,7 @@ from rdklib import InvalidParametersError as RdkInvalidParametersError
 from .evaluate import Settings
 from .requirements import Level
 
-OUR_PARAMETERS = ("ComplianceLevel", "ExemptSecurityGroupIds", "ClusterNamePattern")
+OUR_PARAMETERS = ("ComplianceLevel", "ExemptSecurityGroupIds", "ClusterNamePattern", "ReportUnchanged")
 # rdklib reads these itself (cross-account execution role); they are accepted and left to it.
 RDKLIB_PARAMETERS = ("ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode")
 SG_ID = re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?")
@@ -78,4 +78,12 @@ def settings_from(parameters: Mapping[str, Any]) -> Settings:
             pattern = re.compile(pattern_text)
         except re.error as error:
             raise InvalidParametersError(f"ClusterNamePattern is not a valid regular expression: {error}") from None
-    return Settings(level=level, exempt_sg_ids=frozenset(exempt), cluster_name_pattern=pattern)
+    report_unchanged = (_text(parameters, "ReportUnchanged") or "false").lower()
+    if report_unchanged not in ("true", "false"):
+        raise InvalidParametersError(f"ReportUnchanged must be true or false (got {report_unchanged!r})")
+    return Settings(
+        level=level,
+        exempt_sg_ids=frozenset(exempt),
+        cluster_name_pattern=pattern,
+        report_unchanged=report_unchanged == "true",
+    )

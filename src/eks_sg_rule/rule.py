@@ -12,15 +12,9 @@ from .config_items import ConfigItem, normalise
 from .discovery import Discovery
 from .evaluate import CLUSTER_TYPE, SECURITY_GROUP_TYPE, ResourceEvaluation, Settings, Snapshot, evaluate
 from .parameters import settings_from
+from .reporting import EvaluationWriter, changes_only, current_results
 
 APPLICABLE_RESOURCES = [CLUSTER_TYPE, SECURITY_GROUP_TYPE]
-
-
-def _to_rdk(evaluations: list[ResourceEvaluation]) -> list[Evaluation]:
-    return [
-        Evaluation(e.compliance_type.value, e.resource_id, e.resource_type, annotation=e.annotation)
-        for e in evaluations
-    ]
 
 
 def _with_item_facts(snapshot: Snapshot, item: ConfigItem) -> Snapshot:
@@ -37,11 +31,32 @@ def _with_item_facts(snapshot: Snapshot, item: ConfigItem) -> Snapshot:
     return dataclasses.replace(snapshot, topologies=topologies)
 
 
-class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
-    """Every EKS cluster and the SGs it uses, against the EKS security-group requirements."""
+class SweepIncomplete(Exception):
+    """The invocation ran short of time: what was computed was written, these clusters were not read."""
 
-    # The periodic run reports every cluster and role SG itself; rdklib's id-only clean-up is off.
+    def __init__(self, clusters: tuple[str, ...]) -> None:
+        shown = ", ".join(clusters[:10]) + (f" +{len(clusters) - 10} more" if len(clusters) > 10 else "")
+        super().__init__(f"ran short of time; {len(clusters)} cluster(s) left for the next run: {shown}")
+        self.clusters = clusters
+
+
+class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
+    """Every EKS cluster and the SGs it uses, against the EKS security-group requirements.
+
+    rdklib dispatches the event; evaluations are written here (reporting.EvaluationWriter), which
+    retries what Config refuses, so the rule hands rdklib an empty list (and rdklib then sends one
+    empty PutEvaluations, which Config accepts).
+    """
+
+    # The periodic run cleans up itself, keyed by resource type and id (rdklib's keys on id only).
     delete_old_evaluations_on_scheduled_notification = False
+    # Keep this much of the invocation's time for writing what was computed.
+    TIME_RESERVE_MS = 20_000
+
+    def __init__(self, context: Any = None) -> None:
+        super().__init__()
+        self.context = context
+        self.written = 0
 
     def evaluate_parameters(self, rule_parameters: dict[str, Any]) -> Settings:
         return settings_from(rule_parameters)
@@ -59,16 +74,43 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
             evaluations = evaluate(snapshot, valid_rule_parameters, clusters=[], security_groups=[item.resource_id])
         else:
             evaluations = evaluate(snapshot, valid_rule_parameters, clusters=[item.resource_id])
-        return _to_rdk(evaluations)
+        self._write(event, client_factory, evaluations, str(configuration_item["configurationItemCaptureTime"]))
+        return []
 
     def evaluate_periodic(
         self, event: dict[str, Any], client_factory: Any, valid_rule_parameters: Settings
     ) -> list[Evaluation]:
-        return _to_rdk(evaluate(self._snapshot(client_factory), valid_rule_parameters))
+        snapshot = self._snapshot(client_factory)
+        evaluations = evaluate(snapshot, valid_rule_parameters)
+        if not valid_rule_parameters.report_unchanged:
+            stored = current_results(client_factory.build_client("config"), str(event.get("configRuleName")))
+            if snapshot.not_reached:
+                # Unread clusters' resources must not be cleaned up as if they were gone.
+                stored = {key: value for key, value in stored.items() if key in {e.key for e in evaluations}}
+            evaluations = changes_only(evaluations, stored)
+        timestamp = str(json.loads(event["invokingEvent"])["notificationCreationTime"])
+        self._write(event, client_factory, evaluations, timestamp)
+        if snapshot.not_reached:
+            raise SweepIncomplete(snapshot.not_reached)
+        return []
 
-    @staticmethod
-    def _snapshot(client_factory: Any) -> Snapshot:
-        return Discovery(eks=client_factory.build_client("eks"), ec2=client_factory.build_client("ec2")).snapshot()
+    def _write(
+        self, event: dict[str, Any], client_factory: Any, evaluations: list[ResourceEvaluation], timestamp: str
+    ) -> None:
+        writer = EvaluationWriter(client_factory.build_client("config"), str(event["resultToken"]), timestamp)
+        writer.add(evaluations)
+        self.written = writer.close()
+
+    def _out_of_time(self) -> bool:
+        remaining = getattr(self.context, "get_remaining_time_in_millis", None)
+        return remaining is not None and int(remaining()) < self.TIME_RESERVE_MS
+
+    def _snapshot(self, client_factory: Any) -> Snapshot:
+        return Discovery(
+            eks=client_factory.build_client("eks"),
+            ec2=client_factory.build_client("ec2"),
+            out_of_time=self._out_of_time,
+        ).snapshot()
 
     # rdklib assumes the event's executionRoleArn by default, which fails with Config's
     # service-linked role. The Lambda's own role is the default here; ExecutionRoleName (the

@@ -81,7 +81,11 @@ def test_throttling_that_outlasts_retries_fails_loudly(
 def test_put_evaluations_error_swallowed_by_rdklib_fails_the_invocation(
     stub_client: Callable[[str], Stubber], lambda_context: LambdaContext
 ) -> None:
+    boto3.client("eks", region_name=REGION).create_cluster(
+        name="c1", roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig={"subnetIds": []}
+    )
     config = stub_client("config")
+    config.add_response("get_compliance_details_by_config_rule", {"EvaluationResults": []})
     config.add_client_error("put_evaluations", "InvalidResultTokenException", "The result token is invalid", 400)
 
     with pytest.raises(RuleEvaluationError, match="InvalidResultTokenException"):
@@ -168,11 +172,59 @@ def test_an_account_without_clusters_still_calls_put_evaluations(
     # moto refuses an empty PutEvaluations, which AWS Config accepts (the list's minimum length is 0):
     # Stubber, validating against botocore's model of the real service, stands in here.
     config = stub_client("config")
+    config.add_response("get_compliance_details_by_config_rule", {"EvaluationResults": []})
     config.add_response(
         "put_evaluations",
         {"FailedEvaluations": []},
         {"Evaluations": [], "ResultToken": "TESTMODE", "TestMode": True},
     )
 
-    assert lambda_handler(load_event("scheduled.json"), lambda_context) == []
+    assert lambda_handler(load_event("scheduled.json"), lambda_context) == {"evaluations_written": 0}
+    config.assert_no_pending_responses()
+
+
+def test_evaluations_config_refuses_are_retried(
+    stub_client: Callable[[str], Stubber], lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("eks_sg_rule.reporting.time.sleep", lambda _: None)
+    boto3.client("eks", region_name=REGION).create_cluster(
+        name="c1", roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig={"subnetIds": []}
+    )
+    config = stub_client("config")
+    config.add_response("get_compliance_details_by_config_rule", {"EvaluationResults": []})
+    refused = {
+        "ComplianceResourceType": "AWS::EKS::Cluster",
+        "ComplianceResourceId": "c1",
+        "ComplianceType": "NOT_APPLICABLE",
+    }
+    config.add_response(
+        "put_evaluations", {"FailedEvaluations": [{**refused, "OrderingTimestamp": "2026-11-20T12:00:00.373Z"}]}
+    )
+    config.add_response("put_evaluations", {"FailedEvaluations": []})
+    config.add_response("put_evaluations", {"FailedEvaluations": []})  # rdklib's closing empty write
+
+    assert lambda_handler(load_event("scheduled.json"), lambda_context) == {"evaluations_written": 1}
+    config.assert_no_pending_responses()
+
+
+def test_evaluations_config_keeps_refusing_fail_the_invocation_with_a_count(
+    stub_client: Callable[[str], Stubber], lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("eks_sg_rule.reporting.time.sleep", lambda _: None)
+    boto3.client("eks", region_name=REGION).create_cluster(
+        name="c1", roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig={"subnetIds": []}
+    )
+    config = stub_client("config")
+    config.add_response("get_compliance_details_by_config_rule", {"EvaluationResults": []})
+    refused = {
+        "ComplianceResourceType": "AWS::EKS::Cluster",
+        "ComplianceResourceId": "c1",
+        "ComplianceType": "NOT_APPLICABLE",
+        "OrderingTimestamp": "2026-11-20T12:00:00.373Z",
+    }
+    for _ in range(4):
+        config.add_response("put_evaluations", {"FailedEvaluations": [refused]})
+
+    with pytest.raises(RuleEvaluationError, match=r"AWS Config refused 1 evaluation\(s\) after 4 attempts"):
+        lambda_handler(load_event("scheduled.json"), lambda_context)
     config.assert_no_pending_responses()
