@@ -119,14 +119,18 @@ class _Seeder:
         return group_id
 
     def instances(self, count: int, group_ids: list[str], tags: dict[str, str]) -> tuple[str, ...]:
+        """`count` running instances spread over the subnets (one RunInstances call per subnet)."""
         ids: list[str] = []
-        for index in range(count):
+        for index, subnet in enumerate(self.subnets):
+            share = count // len(self.subnets) + (1 if index < count % len(self.subnets) else 0)
+            if not share:
+                continue
             reservation = self.ec2.run_instances(
                 ImageId=AMI,
                 InstanceType="m5.large",
-                MinCount=1,
-                MaxCount=1,
-                SubnetId=self.subnets[index % len(self.subnets)],
+                MinCount=share,
+                MaxCount=share,
+                SubnetId=subnet,
                 SecurityGroupIds=group_ids,
                 TagSpecifications=[
                     {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
@@ -169,23 +173,21 @@ class _Seeder:
 
     # --- the layouts ----------------------------------------------------------------------------
 
-    def prod_managed(self) -> SeededCluster:
+    def prod_managed(self, name: str = "prod-managed", nodes: int = 3) -> SeededCluster:
         """EKS defaults with eksctl's extra control-plane SG: compliant at every level."""
-        name = "prod-managed"
         control_plane = self.security_group(
             f"{name}-controlplane", "Communication between the control plane and worker nodegroups"
         )
         self.cluster(name, "1.30", [control_plane])
         cluster_sg = self.eks_cluster_sg(name)
         self.managed_nodegroup(name, "ng-general")
-        instances = self.managed_instances(name, "ng-general", 3, [cluster_sg])
+        instances = self.managed_instances(name, "ng-general", nodes, [cluster_sg])
         # A spot node group scaled to zero whose launch template names no SG: its nodes get the cluster SG.
         self.managed_nodegroup(name, "ng-spot", self.launch_template(f"{name}-ng-spot", []))
         return SeededCluster(name, cluster_sg, (control_plane,), (), instances)
 
-    def kubelet_blocked(self) -> SeededCluster:
+    def kubelet_blocked(self, name: str = "kubelet-blocked", nodes: int = 2, groups: int = 1) -> SeededCluster:
         """terraform-aws-eks style self-managed nodes whose node SG lacks kubelet access from the control plane."""
-        name = "kubelet-blocked"
         control_plane = self.security_group(f"{name}-cluster", "EKS cluster security group.")
         node = self.security_group(
             f"{name}-node",
@@ -196,33 +198,35 @@ class _Seeder:
         self.add_ingress(control_plane, _tcp_from(443, 443, node))
         self.cluster(name, "1.29", [control_plane])
         cluster_sg = self.eks_cluster_sg(name)
-        instances = self.instances(
-            2,
-            [node],
-            {
-                f"kubernetes.io/cluster/{name}": "owned",
-                "aws:autoscaling:groupName": f"{name}-workers",
-                "Name": f"{name}-worker",
-            },
-        )
+        instances: tuple[str, ...] = ()
+        for group in _group_names(f"{name}-workers", groups):
+            instances += self.instances(
+                nodes // groups,
+                [node],
+                {
+                    f"kubernetes.io/cluster/{name}": "owned",
+                    "aws:autoscaling:groupName": group,
+                    "Name": f"{name}-worker",
+                },
+            )
         return SeededCluster(name, cluster_sg, (control_plane,), (node,), instances)
 
-    def two_owned(self) -> SeededCluster:
+    def two_owned(self, name: str = "two-owned", nodes: int = 2, groups: int = 1) -> SeededCluster:
         """A launch template adds the cluster SG to nodes whose own SG is tagged owned too."""
-        name = "two-owned"
         self.cluster(name, "1.31", [])
         cluster_sg = self.eks_cluster_sg(name)
         node = self.security_group(
             f"{name}-node", "Node security group", tags={f"kubernetes.io/cluster/{name}": "owned"}
         )
         self.add_ingress(node, _all_from(node), _all_from(cluster_sg))
-        self.managed_nodegroup(name, "ng-app", self.launch_template(f"{name}-ng-app", [node, cluster_sg]))
-        instances = self.managed_instances(name, "ng-app", 2, [node, cluster_sg])
+        instances: tuple[str, ...] = ()
+        for group in _group_names("ng-app", groups):
+            self.managed_nodegroup(name, group, self.launch_template(f"{name}-{group}", [node, cluster_sg]))
+            instances += self.managed_instances(name, group, nodes // groups, [node, cluster_sg])
         return SeededCluster(name, cluster_sg, (), (node,), instances)
 
-    def legacy_113(self) -> SeededCluster:
+    def legacy_113(self, name: str = "legacy-113", nodes: int = 2, groups: int = 1) -> SeededCluster:
         """The pre-1.14 CloudFormation quick-start: no cluster SG, a control-plane SG and a node SG."""
-        name = "legacy-113"
         control_plane = self.security_group(f"{name}-controlplane", "Cluster communication with worker nodes")
         node = self.security_group(
             f"{name}-node",
@@ -241,7 +245,12 @@ class _Seeder:
         )
         self.cluster(name, "1.13", [control_plane])
         set_legacy_platform(self.account_id, self.region, name, version="1.13", platform_version="eks.2")
-        instances = self.instances(2, [node], {f"kubernetes.io/cluster/{name}": "owned", "Name": f"{name}-worker"})
+        instances: tuple[str, ...] = ()
+        for group in _group_names(f"{name}-workers", groups):
+            tags = {f"kubernetes.io/cluster/{name}": "owned", "Name": f"{name}-worker"}
+            if groups > 1:
+                tags["aws:autoscaling:groupName"] = group
+            instances += self.instances(nodes // groups, [node], tags)
         return SeededCluster(name, None, (control_plane,), (node,), instances)
 
     def no_nodes(self) -> SeededCluster:
@@ -289,6 +298,39 @@ def set_legacy_platform(account_id: str, region: str, cluster: str, version: str
     record = _moto_cluster(account_id, region, cluster)
     record.version = version
     record.platformVersion = platform_version
+
+
+def _group_names(base: str, count: int) -> list[str]:
+    return [base] if count == 1 else [f"{base}-{chr(ord('a') + index)}" for index in range(count)]
+
+
+def seed_scaled(
+    ec2: Any,
+    eks: Any,
+    *,
+    clusters: int = 50,
+    instances: int = 1500,
+    security_groups: int = 2000,
+    account_id: str = "123456789012",
+    region: str = "us-east-1",
+) -> SeededAccount:
+    """A large account for the benchmark: the demo's layouts in turn, two node groups each, the
+    instances spread evenly, and unrelated SGs up to `security_groups` in all."""
+    seeder = _Seeder(ec2, eks, account_id, region)
+    per_cluster = max(2, instances // clusters)
+    layouts = [
+        lambda n: seeder.prod_managed(n, per_cluster),
+        lambda n: seeder.kubelet_blocked(n, per_cluster, groups=2),
+        lambda n: seeder.two_owned(n, per_cluster, groups=2),
+        lambda n: seeder.legacy_113(n, per_cluster, groups=2),
+    ]
+    seeded = [layouts[index % len(layouts)](f"c{index:03d}") for index in range(clusters)]
+    used = sum(1 + len(c.additional_sg_ids) + len(c.node_sg_ids) for c in seeded) + 1  # +1: the VPC's default SG
+    unrelated = tuple(
+        seeder.security_group(f"app-{index:05d}", "Application security group", [_tcp_cidr(8080, 8080, VPC_CIDR)])
+        for index in range(max(0, security_groups - used))
+    )
+    return SeededAccount(region, seeder.vpc_id, {c.name: c for c in seeded}, unrelated)
 
 
 def seed_account(ec2: Any, eks: Any, *, account_id: str = "123456789012", region: str = "us-east-1") -> SeededAccount:

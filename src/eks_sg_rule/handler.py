@@ -44,7 +44,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     try:
         prepared, summary = prepare_event(event)
     except (RuleInputError, InvalidParametersError) as error:
-        logger.error("event rejected", extra={"reason": str(error), "error_type": type(error).__name__})
+        rule_name = event.get("configRuleName") if isinstance(event, dict) else None
+        extra = {"reason": str(error), "error_type": type(error).__name__, "config_rule": str(rule_name)}
+        logger.error("event rejected", extra=extra)
         raise RuleEvaluationError(f"event rejected: {error}") from None
     logger.append_keys(**summary.log_keys())
 

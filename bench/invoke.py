@@ -1,0 +1,110 @@
+"""One measured invocation of the real Lambda handler, in a fresh process (for an honest peak RSS).
+
+Reads an event from events/, points every AWS client at the emulator (AWS_ENDPOINT_URL), stands in
+for AWS Config's result store (demo/config_store.py, state kept in a file between invocations),
+counts API calls per operation with botocore event hooks, and prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+
+class Context:
+    function_name = "eks-sg-rule"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:eks-sg-rule"
+    aws_request_id = "bench"
+
+    def __init__(self, timeout_s: float) -> None:
+        self.deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self.deadline - time.monotonic()) * 1000)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set. Not getrusage: on Linux its ru_maxrss survives execve, so
+    it would count the parent that forked this process; VmHWM starts afresh with the new program."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--event", required=True, help="an events/ file name, or a path")
+    parser.add_argument("--store", required=True, type=Path)
+    parser.add_argument("--resource-id", help="point the event's configuration item at this resource")
+    parser.add_argument("--timeout", type=float, default=300.0)
+    args = parser.parse_args()
+
+    os.environ.update(
+        AWS_ENDPOINT_URL=args.endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_REGION="us-east-1",
+        POWERTOOLS_LOG_LEVEL="WARNING",
+    )
+    import boto3
+    from demo import config_store
+
+    from eks_sg_rule.handler import lambda_handler
+
+    boto3.setup_default_session()
+    session = boto3.DEFAULT_SESSION
+    store = config_store.install_result_store(session)
+    config_store.load(store, args.store)
+    calls: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        calls[model.name] += 1
+
+    # provide-client-params reaches every handler (before-call stops at the first answer, and the
+    # result-store double answers some calls itself).
+    session.events.register("provide-client-params", count)
+
+    path = Path(args.event) if Path(args.event).exists() else ROOT / "events" / args.event
+    event = json.loads(path.read_text())
+    if args.resource_id:
+        invoking = json.loads(event["invokingEvent"])
+        item = invoking["configurationItem"]
+        item["resourceId"] = args.resource_id
+        if isinstance(item.get("configuration"), dict):
+            item["configuration"]["groupId"] = args.resource_id
+        event["invokingEvent"] = json.dumps(invoking)
+
+    started = time.perf_counter()
+    result = lambda_handler(event, Context(args.timeout))
+    wall = time.perf_counter() - started
+    config_store.save(store, args.store)
+    print(
+        json.dumps(
+            {
+                "wall_s": round(wall, 3),
+                "api_calls": {"total": sum(calls.values()), "by_operation": dict(sorted(calls.items()))},
+                "evaluations_written": result["evaluations_written"],
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
