@@ -74,7 +74,7 @@ def _not_found(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code", "") in NOT_FOUND_CODES
 
 
-def _pages(service: str, client: Any, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+def pages_of(service: str, client: Any, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
     try:
         yield from client.get_paginator(operation).paginate(**kwargs)
     except ClientError as error:
@@ -185,7 +185,7 @@ class Discovery:
         return reads
 
     def snapshot(self) -> Snapshot:
-        names = [name for page in _pages("eks", self.eks, "list_clusters") for name in page.get("clusters", ())]
+        names = [name for page in pages_of("eks", self.eks, "list_clusters") for name in page.get("clusters", ())]
         reads: dict[str, _ClusterReads] = {}
         unreadable: dict[str, str] = {}
         not_reached: list[str] = []
@@ -280,7 +280,7 @@ class Discovery:
     def _running_nodes(self) -> list[_RunningNode]:
         nodes: list[_RunningNode] = []
         filters = [{"Name": "instance-state-name", "Values": ["running"]}]
-        for page in _pages(
+        for page in pages_of(
             "ec2", self.ec2, "describe_instances", Filters=filters, PaginationConfig={"PageSize": PAGE_SIZE}
         ):
             for reservation in page.get("Reservations", ()):
@@ -292,7 +292,7 @@ class Discovery:
 
     def _security_groups(self) -> dict[str, SecurityGroup]:
         groups: dict[str, SecurityGroup] = {}
-        for page in _pages("ec2", self.ec2, "describe_security_groups", PaginationConfig={"PageSize": PAGE_SIZE}):
+        for page in pages_of("ec2", self.ec2, "describe_security_groups", PaginationConfig={"PageSize": PAGE_SIZE}):
             for raw in page.get("SecurityGroups", ()):
                 group = security_group_from_api(raw)
                 groups[group.group_id] = group
@@ -302,7 +302,7 @@ class Discovery:
         subnets: dict[str, list[IPNetwork]] = {}
         # A filter, not SubnetIds: one deleted subnet must not fail the whole read.
         for chunk in _chunks(sorted(subnet_ids), FILTER_VALUES_MAX):
-            for page in _pages("ec2", self.ec2, "describe_subnets", Filters=[{"Name": "subnet-id", "Values": chunk}]):
+            for page in pages_of("ec2", self.ec2, "describe_subnets", Filters=[{"Name": "subnet-id", "Values": chunk}]):
                 for subnet in page.get("Subnets", ()):
                     subnets[subnet["SubnetId"]] = _subnet_networks(subnet)
         return subnets

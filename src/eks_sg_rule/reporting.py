@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .checks import Status
+from .discovery import pages_of
 from .evaluate import CLUSTER_TYPE, SECURITY_GROUP_TYPE, ResourceEvaluation, fit
 
 BATCH_SIZE = 100
@@ -39,8 +40,10 @@ class StoredResult:
 def current_results(config: Any, rule_name: str) -> dict[Key, StoredResult]:
     """What Config holds for the rule now: one paginated GetComplianceDetailsByConfigRule read."""
     results: dict[Key, StoredResult] = {}
-    paginator = config.get_paginator("get_compliance_details_by_config_rule")
-    pages = paginator.paginate(
+    pages = pages_of(
+        "config",
+        config,
+        "get_compliance_details_by_config_rule",
         ConfigRuleName=rule_name,
         ComplianceTypes=["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"],
         PaginationConfig={"PageSize": 100},
