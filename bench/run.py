@@ -59,7 +59,7 @@ class Emulator:
         self.seed_s = time.perf_counter() - started
         self.counts = {
             "clusters": len(self.account.clusters),
-            "node_groups": self._node_groups(ec2, eks),
+            "node_groups": sum(c.node_groups for c in self.account.clusters.values()),
             **self._managed_node_groups(eks),
             "instances": sum(
                 len(r["Instances"])
@@ -83,12 +83,6 @@ class Emulator:
             "managed_node_groups": len(described),
             "managed_node_groups_with_launch_template": sum(1 for n in described if n.get("launchTemplate")),
         }
-
-    def _node_groups(self, ec2: Any, eks: Any) -> int:
-        from eks_sg_rule.discovery import Discovery
-
-        snapshot = Discovery(eks=eks, ec2=ec2).snapshot()
-        return sum(len(t.node_groups) for t in snapshot.topologies.values())
 
     def invoke(self, event: str, resource_id: str | None = None) -> dict[str, Any]:
         command = [
@@ -221,7 +215,7 @@ def peer(emulator_args: tuple[int, int, int]) -> dict[str, Any]:
     custodian = venv / "bin" / "custodian"
     if not custodian.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "c7n==0.9.48"], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "c7n==0.9.53"], check=True)
     emulator = Emulator(*emulator_args)
     work = Path(tempfile.mkdtemp(prefix="eks-sg-c7n-"))
     try:
@@ -245,11 +239,15 @@ def peer(emulator_args: tuple[int, int, int]) -> dict[str, Any]:
             env=env,
         )
         wall = time.perf_counter() - started
+        found = {
+            policy: len(json.loads((work / "out" / policy / "resources.json").read_text()))
+            for policy in ("eks-clusters", "sg-kubelet-or-api-ingress")
+        }
         ours = emulator.invoke("scheduled.json")["wall_s"]
     finally:
         emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
-    return {"wall_s": round(wall, 2), "ours_wall_s": ours, "ratio": round(ours / wall, 2)}
+    return {"wall_s": round(wall, 2), "resources_found": found, "ours_wall_s": ours, "ratio": round(ours / wall, 2)}
 
 
 def verdicts(report: dict[str, Any]) -> list[tuple[str, str, bool]]:
@@ -295,7 +293,8 @@ def print_table(report: dict[str, Any]) -> None:
     account, sweep = report["account"], report["sweep"]
     print("account: " + ", ".join(f"{k}={v}" for k, v in account.items()) + f" (seeded in {report['seed_s']} s)")
     print(
-        f"sweep: {sweep['wall_s']} s, {sweep['api_calls']['total']} API calls (floor {sweep['api_call_floor']}), "
+        f"sweep: {sweep['wall_s']} s ({sweep['cpu_s']} s CPU in the rule), "
+        f"{sweep['api_calls']['total']} API calls (floor {sweep['api_call_floor']}), "
         f"{sweep['evaluations_written']} evaluations written, peak RSS {sweep['peak_rss_mb']} MB"
     )
     print("  calls by operation: " + ", ".join(f"{k} {v}" for k, v in sweep["api_calls"]["by_operation"].items()))
@@ -318,7 +317,8 @@ def print_table(report: dict[str, Any]) -> None:
         print(f"cold start: handler {cold['handler_ms']} ms, floor {cold['floor_ms']} ms, ratio {cold['ratio']}")
     if "peer" in report:
         print(
-            f"peer (Cloud Custodian): {report['peer']['wall_s']} s vs ours {report['peer']['ours_wall_s']} s, "
+            f"peer (Cloud Custodian, found {report['peer']['resources_found']}): {report['peer']['wall_s']} s "
+            f"vs ours {report['peer']['ours_wall_s']} s, "
             f"ratio {report['peer']['ratio']}"
         )
     print()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from moto.ec2.models import ec2_backends
 from moto.eks.models import eks_backends
 
 ROLE = "arn:aws:iam::{account}:role/{name}"
@@ -29,6 +30,7 @@ class SeededCluster:
     additional_sg_ids: tuple[str, ...]
     node_sg_ids: tuple[str, ...]
     instance_ids: tuple[str, ...]
+    node_groups: int = 0
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ class _Seeder:
         instances = self.managed_instances(name, "ng-general", nodes, [cluster_sg])
         # A spot node group scaled to zero whose launch template names no SG: its nodes get the cluster SG.
         self.managed_nodegroup(name, "ng-spot", self.launch_template(f"{name}-ng-spot", []))
-        return SeededCluster(name, cluster_sg, (control_plane,), (), instances)
+        return SeededCluster(name, cluster_sg, (control_plane,), (), instances, node_groups=2)
 
     def kubelet_blocked(self, name: str = "kubelet-blocked", nodes: int = 2, groups: int = 1) -> SeededCluster:
         """terraform-aws-eks style self-managed nodes whose node SG lacks kubelet access from the control plane."""
@@ -209,7 +211,7 @@ class _Seeder:
                     "Name": f"{name}-worker",
                 },
             )
-        return SeededCluster(name, cluster_sg, (control_plane,), (node,), instances)
+        return SeededCluster(name, cluster_sg, (control_plane,), (node,), instances, node_groups=groups)
 
     def two_owned(self, name: str = "two-owned", nodes: int = 2, groups: int = 1) -> SeededCluster:
         """A launch template adds the cluster SG to nodes whose own SG is tagged owned too."""
@@ -223,7 +225,7 @@ class _Seeder:
         for group in _group_names("ng-app", groups):
             self.managed_nodegroup(name, group, self.launch_template(f"{name}-{group}", [node, cluster_sg]))
             instances += self.managed_instances(name, group, nodes // groups, [node, cluster_sg])
-        return SeededCluster(name, cluster_sg, (), (node,), instances)
+        return SeededCluster(name, cluster_sg, (), (node,), instances, node_groups=groups)
 
     def legacy_113(self, name: str = "legacy-113", nodes: int = 2, groups: int = 1) -> SeededCluster:
         """The pre-1.14 CloudFormation quick-start: no cluster SG, a control-plane SG and a node SG."""
@@ -251,7 +253,7 @@ class _Seeder:
             if groups > 1:
                 tags["aws:autoscaling:groupName"] = group
             instances += self.instances(nodes // groups, [node], tags)
-        return SeededCluster(name, None, (control_plane,), (node,), instances)
+        return SeededCluster(name, None, (control_plane,), (node,), instances, node_groups=groups)
 
     def no_nodes(self) -> SeededCluster:
         """A freshly created cluster with no node yet: the worker checks cannot be judged."""
@@ -325,12 +327,31 @@ def seed_scaled(
         lambda n: seeder.legacy_113(n, per_cluster, groups=2),
     ]
     seeded = [layouts[index % len(layouts)](f"c{index:03d}") for index in range(clusters)]
-    used = sum(1 + len(c.additional_sg_ids) + len(c.node_sg_ids) for c in seeded) + 1  # +1: the VPC's default SG
-    unrelated = tuple(
-        seeder.security_group(f"app-{index:05d}", "Application security group", [_tcp_cidr(8080, 8080, VPC_CIDR)])
-        for index in range(max(0, security_groups - used))
-    )
+    used = sum(len(c.additional_sg_ids) + len(c.node_sg_ids) + (1 if c.cluster_sg_id else 0) for c in seeded) + 1
+    # The VPC's default SG is the +1. The unrelated SGs go straight into moto's in-process backend: through
+    # the API, thousands of them would take minutes of seeding without changing what the rule reads.
+    unrelated = bulk_security_groups(account_id, region, seeder.vpc_id, max(0, security_groups - used))
     return SeededAccount(region, seeder.vpc_id, {c.name: c for c in seeded}, unrelated)
+
+
+def bulk_security_groups(account_id: str, region: str, vpc_id: str, count: int) -> tuple[str, ...]:
+    """`count` application SGs (TCP 8080 from the VPC), created in moto's backend directly."""
+    backend = ec2_backends[account_id][region]
+    ids: list[str] = []
+    for index in range(count):
+        group = backend.create_security_group(f"app-{index:05d}", "Application security group", vpc_id=vpc_id)
+        backend.authorize_security_group_ingress(
+            group_name_or_id=group.id,
+            ip_protocol="tcp",
+            from_port=8080,
+            to_port=8080,
+            ip_ranges=[{"CidrIp": VPC_CIDR}],
+            source_groups=[],
+            prefix_list_ids=[],
+            vpc_id=vpc_id,
+        )
+        ids.append(group.id)
+    return tuple(ids)
 
 
 def seed_account(ec2: Any, eks: Any, *, account_id: str = "123456789012", region: str = "us-east-1") -> SeededAccount:
