@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The SAM CLI pins its own boto3: it lives in its own environment, never in the function's.
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install demo test lint typecheck unit validate bench build deploy sam clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +20,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python demo/run.py
 
-## test: lint (ruff), types (mypy) and the whole pytest suite
-test: lint typecheck unit
+## test: lint (ruff), types (mypy), templates (cfn-lint) and the whole pytest suite
+test: lint typecheck validate unit
+
+## validate: cfn-lint on every CloudFormation template, and `sam validate --lint` (offline)
+validate: $(STAMP) $(SAM)
+	$(BIN)/cfn-lint template.yaml conformance-packs/*.yaml deploy/*.yaml
+	$(SAM) validate --lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -34,5 +42,18 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+$(SAM):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
+
+sam: $(SAM)
+
+## build: sam build (BuildMethod makefile: the targets below), no Docker needed
+build: $(SAM)
+	$(SAM) build
+
+deploy: build
+	$(SAM) deploy
+
 clean:
-	rm -rf $(VENV) .venv-c7n .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info
+	rm -rf $(VENV) $(SAM_VENV) .venv-c7n .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info

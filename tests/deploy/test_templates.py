@@ -1,0 +1,198 @@
+"""The deployment contract: template shape, least privilege, Config enums, cfn-lint, and the build."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+from cfnlint.decode import decode
+
+from tests.conftest import ROOT
+
+TEMPLATES = [
+    ROOT / "template.yaml",
+    *sorted((ROOT / "conformance-packs").glob("*.yaml")),
+    *sorted((ROOT / "deploy").glob("*.yaml")),
+]
+SAM = ROOT / ".venv-sam" / "bin" / "sam"
+
+
+def load(path: Path) -> dict[str, Any]:
+    template, errors = decode(str(path))
+    assert not errors, errors
+    return dict(template)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load(ROOT / "template.yaml")
+
+
+def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for policy in function["Properties"]["Policies"]:
+        document = policy["Fn::If"][1] if "Fn::If" in policy else policy
+        found.extend(document["Statement"])
+    return found
+
+
+def actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
+def all_actions(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = actions(node) if "Action" in node and "Effect" in node else []
+        return found + [a for value in node.values() for a in all_actions(value)]
+    if isinstance(node, list):
+        return [a for item in node for a in all_actions(item)]
+    return []
+
+
+def operations_called(path: Path, client: str) -> set[str]:
+    """The AWS operations a module calls on a client, from its source (method names and paginators)."""
+    source = path.read_text()
+    names = set(re.findall(rf"self\.{client}\.([a-z_]+)\(", source))
+    names |= set(re.findall(rf'pages_of\(\s*"{client}",\s*self\.{client},\s*"([a-z_]+)"', source))
+    names |= set(re.findall(rf'self\.{client}\.get_paginator\("([a-z_]+)"\)', source))
+    names.discard("get_paginator")
+    return {"".join(part.capitalize() for part in name.split("_")) for name in names}
+
+
+def test_rule_scope_triggers_and_permission(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    rule = resources["ConfigRule"]["Properties"]
+    assert rule["Scope"]["ComplianceResourceTypes"] == ["AWS::EKS::Cluster", "AWS::EC2::SecurityGroup"]
+    assert rule["Source"]["Owner"] == "CUSTOM_LAMBDA"
+    assert [d["MessageType"] for d in rule["Source"]["SourceDetails"]] == [
+        "ConfigurationItemChangeNotification",
+        "OversizedConfigurationItemChangeNotification",
+        "ScheduledNotification",
+    ]
+    assert set(rule["InputParameters"]) >= {"ComplianceLevel", "ExemptSecurityGroupIds", "ClusterNamePattern"}
+    permission = resources["ConfigInvokePermission"]["Properties"]
+    assert permission["Principal"] == "config.amazonaws.com"
+    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert resources["RuleFunction"]["Properties"]["Handler"] == "eks_sg_rule.handler.lambda_handler"
+    assert template["Globals"]["Function"]["Runtime"] in ("python3.12", "python3.13")
+
+
+def test_no_wildcard_action_anywhere() -> None:
+    for path in TEMPLATES:
+        for action in all_actions(load(path)):
+            assert "*" not in action, (path.name, action)
+
+
+def test_the_rule_function_reads_what_the_code_calls_and_writes_only_evaluations(template: dict[str, Any]) -> None:
+    granted = [a for s in statements(template["Resources"]["RuleFunction"]) for a in actions(s)]
+    discovery = ROOT / "src" / "eks_sg_rule" / "discovery.py"
+    called = {f"eks:{op}" for op in operations_called(discovery, "eks")} | {
+        f"ec2:{op}" for op in operations_called(discovery, "ec2")
+    }
+    assert called == {a for a in granted if a.startswith(("eks:", "ec2:"))}
+    writes = [a for a in granted if not a.split(":")[1].startswith(("Describe", "List", "Get"))]
+    assert sorted(writes) == ["config:PutEvaluations", "sts:AssumeRole"]
+    [assume] = [
+        s
+        for p in template["Resources"]["RuleFunction"]["Properties"]["Policies"]
+        if "Fn::If" in p
+        for s in p["Fn::If"][1]["Statement"]
+    ]
+    assert actions(assume) == ["sts:AssumeRole"]
+    assert template["Resources"]["RuleFunction"]["Properties"]["Policies"][1]["Fn::If"][0] == "CrossAccount"
+
+
+def test_the_remediation_writes_only_what_it_needs(template: dict[str, Any]) -> None:
+    granted = [a for s in statements(template["Resources"]["RemediationFunction"]) for a in actions(s)]
+    writes = sorted(a for a in granted if not a.split(":")[1].startswith(("Describe", "List", "Get")))
+    assert writes == [
+        "ec2:AuthorizeSecurityGroupEgress",
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:CreateTags",
+        "ec2:DeleteTags",
+    ]
+    [untag] = [s for s in statements(template["Resources"]["RemediationFunction"]) if "ec2:DeleteTags" in actions(s)]
+    assert untag["Condition"]["ForAllValues:StringLike"]["aws:TagKeys"] == ["kubernetes.io/cluster/*"]
+    automation = template["Resources"]["RemediationAutomationRole"]["Properties"]["Policies"]
+    assert [a for p in automation for s in p["PolicyDocument"]["Statement"] for a in actions(s)] == [
+        "lambda:InvokeFunction"
+    ]
+    document = template["Resources"]["RemediationDocument"]["Properties"]
+    assert document["DocumentType"] == "Automation"
+    assert document["Content"]["schemaVersion"] == "0.3"
+    assert set(document["Content"]["parameters"]) == {
+        "ResourceId",
+        "ComplianceLevel",
+        "DryRun",
+        "AllowTagRemoval",
+        "AutomationAssumeRole",
+    }
+    remediation = template["Resources"]["RemediationConfiguration"]
+    assert remediation["Condition"] == "Remediation"
+    assert remediation["Properties"]["Automatic"] == {"Fn::If": ["Automatic", True, False]}
+
+
+def config_enum(shape: str) -> set[str]:
+    model = botocore.session.get_session().get_service_model("config")
+    return set(model.shape_for(shape).enum)
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=[p.name for p in TEMPLATES])
+def test_config_fields_are_valid_enum_values(path: Path) -> None:
+    """cfn-lint does not know Config's allowed values; botocore's service model does."""
+    resources = load(path).get("Resources", {})
+    for resource in resources.values():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Config::ConfigRule":
+            source = properties["Source"]
+            assert source["Owner"] in config_enum("Owner")
+            for detail in source.get("SourceDetails", ()):
+                assert detail["EventSource"] in config_enum("EventSource")
+                assert detail["MessageType"] in config_enum("MessageType")
+                if isinstance(detail.get("MaximumExecutionFrequency"), str):
+                    assert detail["MaximumExecutionFrequency"] in config_enum("MaximumExecutionFrequency")
+            if isinstance(properties.get("MaximumExecutionFrequency"), str):
+                assert properties["MaximumExecutionFrequency"] in config_enum("MaximumExecutionFrequency")
+        if resource["Type"] == "AWS::Config::RemediationConfiguration":
+            assert properties["TargetType"] in config_enum("RemediationTargetType")
+            for parameter in properties["Parameters"].values():
+                if "ResourceValue" in parameter:
+                    assert parameter["ResourceValue"]["Value"] in config_enum("ResourceValueType")
+    template = load(ROOT / "template.yaml")
+    allowed = template["Parameters"]["MaximumExecutionFrequency"]["AllowedValues"]
+    assert set(allowed) <= config_enum("MaximumExecutionFrequency")
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=[p.name for p in TEMPLATES])
+def test_cfn_lint_finds_nothing(path: Path) -> None:
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    done = subprocess.run([str(cfn_lint), str(path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.skipif(not SAM.exists(), reason="the SAM CLI is installed by `make sam` (make test does it)")
+def test_sam_build_makes_an_artifact_the_handler_imports_from(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    done = subprocess.run(
+        [str(SAM), "build", "--build-dir", str(build), "--template-file", str(ROOT / "template.yaml")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    artifact = build / "RuleFunction"
+    assert not (artifact / "boto3").exists() and not (artifact / "botocore").exists()  # the runtime's own
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import eks_sg_rule.handler as h, rdklib; "
+        "assert h.__file__.startswith(sys.argv[1]) and rdklib.MY_VERSION == '0.3.10'; "
+        "import eks_sg_rule.remediation_handler; print('ok')"
+    )
+    imported = subprocess.run([sys.executable, "-c", probe, str(artifact)], capture_output=True, text=True, check=False)
+    assert imported.stdout.strip() == "ok", imported.stderr
