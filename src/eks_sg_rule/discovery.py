@@ -204,8 +204,6 @@ class Discovery:
             {s for r in reads.values() for s in r.cluster.subnet_ids}
             | {s for r in reads.values() for ng in r.nodegroups for s in ng.get("subnets") or ()}
         )
-        groups = self._security_groups()
-
         topologies: dict[str, Topology] = {}
         for name, cluster_reads in reads.items():
             cluster_nodes = [n for n in running if name in n.clusters]
@@ -223,6 +221,7 @@ class Discovery:
                 control_plane_networks=tuple(control_plane_networks),
             )
 
+        groups = self._security_groups({sg for topology in topologies.values() for sg in topology.role_sg_ids()})
         prefix_lists = self._prefix_lists(topologies.values(), groups)
         usage = sg_usage(topologies.values())
         for name, topology in topologies.items():
@@ -290,12 +289,18 @@ class Discovery:
                         nodes.append(node)
         return nodes
 
-    def _security_groups(self) -> dict[str, SecurityGroup]:
+    def _security_groups(self, group_ids: set[str]) -> dict[str, SecurityGroup]:
+        """The SGs that play a role for some cluster, and only those: an account's unrelated SGs
+        (often thousands) are never transferred. A filter, not GroupIds: a deleted SG must not fail
+        the read; it is simply absent, and reported as unresolved."""
         groups: dict[str, SecurityGroup] = {}
-        for page in pages_of("ec2", self.ec2, "describe_security_groups", PaginationConfig={"PageSize": PAGE_SIZE}):
-            for raw in page.get("SecurityGroups", ()):
-                group = security_group_from_api(raw)
-                groups[group.group_id] = group
+        for chunk in _chunks(sorted(group_ids), FILTER_VALUES_MAX):
+            filters = [{"Name": "group-id", "Values": chunk}]
+            config = {"PageSize": PAGE_SIZE}
+            for page in pages_of("ec2", self.ec2, "describe_security_groups", Filters=filters, PaginationConfig=config):
+                for raw in page.get("SecurityGroups", ()):
+                    group = security_group_from_api(raw)
+                    groups[group.group_id] = group
         return groups
 
     def _subnets(self, subnet_ids: set[str]) -> dict[str, list[IPNetwork]]:
