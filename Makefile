@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The SAM CLI pins its own boto3: it lives in its own environment, never in the function's.
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+export SAM_CLI_TELEMETRY := 0
 
 .PHONY: install demo test lint typecheck unit validate bench build deploy sam clean
 
