@@ -45,16 +45,24 @@ def main() -> int:
             region=REGION,
         )
         print(f"Local AWS emulator at {endpoint}; seeded clusters: {', '.join(account.clusters)}\n")
+        target = ["--endpoint-url", endpoint, "--region", REGION]
+        commands = [
+            ["scan", *target, "--level", "minimum"],
+            ["scan", *target, "--level", "recommended"],
+            # Then repair one cluster: the plan, applying it, and the scan that follows.
+            ["fix", *target, "--cluster", "kubelet-blocked"],
+            ["fix", *target, "--cluster", "kubelet-blocked", "--apply"],
+            ["scan", *target, "--cluster", "kubelet-blocked"],
+        ]
         worst = 0
-        for level in ("minimum", "recommended"):
-            command = ["scan", "--endpoint-url", endpoint, "--region", REGION, "--level", level]
+        for command in commands:
             print(f"$ eks-sg-rule {' '.join(command)}")
             code = cli_main(command)
             print(f"(exit code {code})\n")
             worst = max(worst, code)
     finally:
         server.stop()
-    # Exit 1 is the scan's answer for the clusters seeded broken on purpose; only errors fail the demo.
+    # Exit 1 is the answer for the clusters seeded broken on purpose; only errors fail the demo.
     return 1 if worst >= EXIT_ERROR else 0
 
 

@@ -95,3 +95,53 @@ def test_aws_errors_exit_two_with_one_line(tmp_path: object) -> None:
     assert result.stderr.startswith("eks-sg-rule: error:")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def fix(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(["fix", "--region", REGION, *args], out=out)
+    return code, out.getvalue()
+
+
+def test_fix_plans_then_applies_with_the_documented_json_and_exit_codes(account: SeededAccount) -> None:
+    node_sg = account.clusters["kubelet-blocked"].node_sg_ids[0]
+
+    code, text = fix("--cluster", "kubelet-blocked", "--format", "json")
+    plan = json.loads(text)
+    assert code == 1
+    assert set(plan) == {"cluster", "level", "changes", "applied"}
+    assert (plan["cluster"], plan["level"], plan["applied"]) == ("kubelet-blocked", "minimum", False)
+    assert [(c["action"], c["security_group_id"], c["check"]) for c in plan["changes"]] == [
+        ("authorize_ingress", node_sg, "WORKER_SG_MINIMUM")
+    ]
+    assert all(set(c) == {"action", "security_group_id", "check", "detail"} for c in plan["changes"])
+
+    code, text = fix("--cluster", "kubelet-blocked", "--format", "json", "--apply")
+    assert code == 0
+    assert json.loads(text)["applied"] is True
+    code, text = fix("--cluster", "kubelet-blocked", "--format", "json")
+    assert (code, json.loads(text)["changes"]) == (0, [])
+
+
+def test_fix_of_an_unknown_cluster_exits_two() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eks_sg_rule",
+            "fix",
+            "--region",
+            REGION,
+            "--cluster",
+            "x",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_MAX_ATTEMPTS": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("eks-sg-rule: error:")
+    assert "Traceback" not in result.stderr
