@@ -73,24 +73,25 @@ def test_unknown_cluster_is_not_applicable(account: SeededAccount) -> None:
     assert json.loads(text)["evaluations"][0]["compliance_type"] == "NOT_APPLICABLE"
 
 
+NOWHERE = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_MAX_ATTEMPTS": "1", "PATH": "/usr/bin:/bin"}
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command in a fresh process; nothing listens on the endpoint used with it, so AWS calls fail."""
+    command = [sys.executable, "-m", "eks_sg_rule", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False, env=NOWHERE)
+
+
 def test_usage_errors_exit_two_without_a_traceback() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "eks_sg_rule", "scan", "--level", "strict"], capture_output=True, text=True, check=False
-    )
+    result = run_cli("scan", "--level", "strict")
     assert result.returncode == 2
     assert "invalid choice: 'strict'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_aws_errors_exit_two_with_one_line(tmp_path: object) -> None:
-    # Nothing listens on this loopback port: the AWS call fails and the scan says so in one line.
-    result = subprocess.run(
-        [sys.executable, "-m", "eks_sg_rule", "scan", "--region", REGION, "--endpoint-url", "http://127.0.0.1:9"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_MAX_ATTEMPTS": "1", "PATH": "/usr/bin:/bin"},
-    )
+@pytest.mark.parametrize("command", [["scan"], ["fix", "--cluster", "x"]], ids=["scan", "fix"])
+def test_aws_errors_exit_two_with_one_line(command: list[str]) -> None:
+    result = run_cli(*command, "--region", REGION, "--endpoint-url", "http://127.0.0.1:9")
     assert result.returncode == 2
     assert result.stderr.startswith("eks-sg-rule: error:")
     assert len(result.stderr.strip().splitlines()) == 1
@@ -121,27 +122,3 @@ def test_fix_plans_then_applies_with_the_documented_json_and_exit_codes(account:
     assert json.loads(text)["applied"] is True
     code, text = fix("--cluster", "kubelet-blocked", "--format", "json")
     assert (code, json.loads(text)["changes"]) == (0, [])
-
-
-def test_fix_of_an_unknown_cluster_exits_two() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "eks_sg_rule",
-            "fix",
-            "--region",
-            REGION,
-            "--cluster",
-            "x",
-            "--endpoint-url",
-            "http://127.0.0.1:9",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_MAX_ATTEMPTS": "1", "PATH": "/usr/bin:/bin"},
-    )
-    assert result.returncode == 2
-    assert result.stderr.startswith("eks-sg-rule: error:")
-    assert "Traceback" not in result.stderr

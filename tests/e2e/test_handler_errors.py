@@ -122,7 +122,7 @@ def test_throttled_reads_are_retried_by_the_standard_retry_mode(
     boto3.client("eks", region_name=REGION).create_cluster(
         name="c1", roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig={"subnetIds": []}
     )
-    boto3.DEFAULT_SESSION.events.register_first("before-send.ec2.DescribeSecurityGroups", throttle_first_attempt)
+    boto3.DEFAULT_SESSION.events.register_first("before-send.ec2.DescribeInstances", throttle_first_attempt)
 
     lambda_handler(load_event("scheduled.json"), lambda_context)
 
@@ -183,48 +183,41 @@ def test_an_account_without_clusters_still_calls_put_evaluations(
     config.assert_no_pending_responses()
 
 
-def test_evaluations_config_refuses_are_retried(
-    stub_client: Callable[[str], Stubber], lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
+REFUSED = {
+    "ComplianceResourceType": "AWS::EKS::Cluster",
+    "ComplianceResourceId": "c1",
+    "ComplianceType": "NOT_APPLICABLE",
+    "OrderingTimestamp": "2026-11-20T12:00:00.373Z",
+}
+
+
+@pytest.fixture
+def one_cluster_config(stub_client: Callable[[str], Stubber], monkeypatch: pytest.MonkeyPatch) -> Stubber:
+    """One cluster (NOT_APPLICABLE: no nodes), no held results, and Config's side stubbed; no retry sleeps."""
     monkeypatch.setattr("eks_sg_rule.reporting.time.sleep", lambda _: None)
     boto3.client("eks", region_name=REGION).create_cluster(
         name="c1", roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig={"subnetIds": []}
     )
     config = stub_client("config")
     config.add_response("get_compliance_details_by_config_rule", {"EvaluationResults": []})
-    refused = {
-        "ComplianceResourceType": "AWS::EKS::Cluster",
-        "ComplianceResourceId": "c1",
-        "ComplianceType": "NOT_APPLICABLE",
-    }
-    config.add_response(
-        "put_evaluations", {"FailedEvaluations": [{**refused, "OrderingTimestamp": "2026-11-20T12:00:00.373Z"}]}
-    )
-    config.add_response("put_evaluations", {"FailedEvaluations": []})
-    config.add_response("put_evaluations", {"FailedEvaluations": []})  # rdklib's closing empty write
+    return config
+
+
+def test_evaluations_config_refuses_are_retried(one_cluster_config: Stubber, lambda_context: LambdaContext) -> None:
+    one_cluster_config.add_response("put_evaluations", {"FailedEvaluations": [REFUSED]})
+    one_cluster_config.add_response("put_evaluations", {"FailedEvaluations": []})
+    one_cluster_config.add_response("put_evaluations", {"FailedEvaluations": []})  # rdklib's closing empty write
 
     assert lambda_handler(load_event("scheduled.json"), lambda_context) == {"evaluations_written": 1}
-    config.assert_no_pending_responses()
+    one_cluster_config.assert_no_pending_responses()
 
 
 def test_evaluations_config_keeps_refusing_fail_the_invocation_with_a_count(
-    stub_client: Callable[[str], Stubber], lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+    one_cluster_config: Stubber, lambda_context: LambdaContext
 ) -> None:
-    monkeypatch.setattr("eks_sg_rule.reporting.time.sleep", lambda _: None)
-    boto3.client("eks", region_name=REGION).create_cluster(
-        name="c1", roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig={"subnetIds": []}
-    )
-    config = stub_client("config")
-    config.add_response("get_compliance_details_by_config_rule", {"EvaluationResults": []})
-    refused = {
-        "ComplianceResourceType": "AWS::EKS::Cluster",
-        "ComplianceResourceId": "c1",
-        "ComplianceType": "NOT_APPLICABLE",
-        "OrderingTimestamp": "2026-11-20T12:00:00.373Z",
-    }
     for _ in range(4):
-        config.add_response("put_evaluations", {"FailedEvaluations": [refused]})
+        one_cluster_config.add_response("put_evaluations", {"FailedEvaluations": [REFUSED]})
 
     with pytest.raises(RuleEvaluationError, match=r"AWS Config refused 1 evaluation\(s\) after 4 attempts"):
         lambda_handler(load_event("scheduled.json"), lambda_context)
-    config.assert_no_pending_responses()
+    one_cluster_config.assert_no_pending_responses()
