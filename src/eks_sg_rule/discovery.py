@@ -167,11 +167,20 @@ def _subnet_networks(subnet: Mapping[str, Any]) -> list[IPNetwork]:
 class Discovery:
     """Reads one account and region through the given boto3 EKS and EC2 clients."""
 
-    def __init__(self, eks: Any, ec2: Any, out_of_time: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self,
+        eks: Any,
+        ec2: Any,
+        out_of_time: Callable[[], bool] = lambda: False,
+        cluster_sg_hints: Mapping[str, str] | None = None,
+    ) -> None:
         self.eks = eks
         self.ec2 = ec2
         # Asked before each cluster's own reads: when it says yes, the rest are left for the next run.
         self.out_of_time = out_of_time
+        # Cluster name -> the cluster SG id a configuration item carries: used only where
+        # DescribeCluster's answer lacks one.
+        self.cluster_sg_hints = cluster_sg_hints or {}
 
     def _read_cluster(self, name: str) -> _ClusterReads | str | None:
         """A cluster's own reads (DescribeCluster, its node groups): None when deleted, NOT_REACHED when out of time."""
@@ -180,7 +189,10 @@ class Discovery:
         described = self._describe_cluster(name)
         if described is None:
             return None
-        reads = _ClusterReads(cluster_from_api(described))
+        cluster = cluster_from_api(described)
+        if cluster.cluster_sg_id is None and self.cluster_sg_hints.get(name):
+            cluster = dataclasses.replace(cluster, cluster_sg_id=self.cluster_sg_hints[name])
+        reads = _ClusterReads(cluster)
         reads.nodegroups = self._nodegroups(name, reads.unresolved)
         return reads
 

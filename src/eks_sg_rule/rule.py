@@ -1,34 +1,19 @@
-"""The rdklib ConfigRule: triggers -> discovery -> evaluate -> rdklib Evaluations."""
+"""The rdklib ConfigRule: triggers -> discovery -> evaluate -> reporting (what is written to AWS Config)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
 from rdklib import ConfigRule, Evaluation
 
-from .config_items import ConfigItem, normalise
+from .config_items import normalise
 from .discovery import Discovery
 from .evaluate import CLUSTER_TYPE, SECURITY_GROUP_TYPE, ResourceEvaluation, Settings, Snapshot, evaluate
 from .parameters import settings_from
 from .reporting import EvaluationWriter, changes_only, current_results
 
 APPLICABLE_RESOURCES = [CLUSTER_TYPE, SECURITY_GROUP_TYPE]
-
-
-def _with_item_facts(snapshot: Snapshot, item: ConfigItem) -> Snapshot:
-    """Fill what DescribeCluster left out from the cluster's configuration item.
-
-    EKS reports the cluster SG id for every cluster that has one; when an older API answer lacks
-    it and the item carries `ClusterSecurityGroupId`, the item's value is used.
-    """
-    topology = snapshot.topologies.get(item.resource_id)
-    if item.cluster is None or topology is None or topology.cluster.cluster_sg_id or not item.cluster.cluster_sg_id:
-        return snapshot
-    cluster = dataclasses.replace(topology.cluster, cluster_sg_id=item.cluster.cluster_sg_id)
-    topologies = {**snapshot.topologies, item.resource_id: dataclasses.replace(topology, cluster=cluster)}
-    return dataclasses.replace(snapshot, topologies=topologies)
 
 
 class SweepIncomplete(Exception):
@@ -69,7 +54,9 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         valid_rule_parameters: Settings,
     ) -> list[Evaluation]:
         item = normalise(configuration_item)
-        snapshot = _with_item_facts(self._snapshot(client_factory), item)
+        # An EKS item may carry ClusterSecurityGroupId: it fills in where DescribeCluster has none.
+        hints = {item.resource_id: item.cluster.cluster_sg_id} if item.cluster and item.cluster.cluster_sg_id else {}
+        snapshot = self._snapshot(client_factory, hints)
         if item.resource_type == SECURITY_GROUP_TYPE:
             evaluations = evaluate(snapshot, valid_rule_parameters, clusters=[], security_groups=[item.resource_id])
         else:
@@ -105,11 +92,12 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         remaining = getattr(self.context, "get_remaining_time_in_millis", None)
         return remaining is not None and int(remaining()) < self.TIME_RESERVE_MS
 
-    def _snapshot(self, client_factory: Any) -> Snapshot:
+    def _snapshot(self, client_factory: Any, cluster_sg_hints: dict[str, str] | None = None) -> Snapshot:
         return Discovery(
             eks=client_factory.build_client("eks"),
             ec2=client_factory.build_client("ec2"),
             out_of_time=self._out_of_time,
+            cluster_sg_hints=cluster_sg_hints,
         ).snapshot()
 
     # rdklib assumes the event's executionRoleArn by default, which fails with Config's

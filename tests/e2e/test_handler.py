@@ -207,3 +207,27 @@ def test_cluster_name_pattern_limits_the_sweep(
     assert sent["prod-managed"]["ComplianceType"] == "COMPLIANT"
     assert sent["kubelet-blocked"]["ComplianceType"] == "NOT_APPLICABLE"
     assert "ClusterNamePattern" in sent["kubelet-blocked"]["Annotation"]
+
+
+def test_the_items_cluster_sg_id_fills_in_when_describe_cluster_lacks_it(
+    aws: None, put_evaluations: PutEvaluationsRecorder, lambda_context: LambdaContext
+) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    cluster_sg = ec2.create_security_group(GroupName="eks-cluster-sg-c9", Description="x", VpcId=vpc)["GroupId"]
+    # Left out on purpose: moto's record has no clusterSecurityGroupId, as an older API answer would not.
+    boto3.client("eks", region_name=REGION).create_cluster(
+        name="c9", roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig={"subnetIds": []}
+    )
+    event = with_item(load_event("cluster-change.json"), "c9")
+    invoking = json.loads(event["invokingEvent"])
+    invoking["configurationItem"]["configuration"]["ClusterSecurityGroupId"] = cluster_sg
+    event = with_parameters({**event, "invokingEvent": json.dumps(invoking)}, ComplianceLevel="recommended")
+
+    lambda_handler(event, lambda_context)
+
+    sent = put_evaluations.by_id()
+    # Read and judged as the cluster's SG: a plain new SG lacks the cluster SG's self rule.
+    assert sent[cluster_sg]["ComplianceType"] == "NON_COMPLIANT"
+    assert sent[cluster_sg]["Annotation"].startswith(f"CLUSTER_SG_RULES: cluster SG {cluster_sg} does not admit self")
+    assert "could not read" not in sent[cluster_sg]["Annotation"]
