@@ -116,6 +116,13 @@ class Judge:
             Kind.DEDICATED: self._dedicated,
         }
         findings = judges[check.kind](check)
+        if check.kind is Kind.DEDICATED and not findings and self.topology.unread_clusters:
+            return CheckResult(
+                check.id,
+                Status.NOT_APPLICABLE,
+                f"clusters {names(self.topology.unread_clusters)} were not read: cannot tell whether they share an SG",
+                cannot_judge=True,
+            )
         if findings:
             return CheckResult(check.id, Status.NON_COMPLIANT, "; ".join(f.message for f in findings), tuple(findings))
         return CheckResult(check.id, Status.COMPLIANT, self._pass_detail(check))

@@ -249,6 +249,7 @@ class Discovery:
                 prefix_lists=prefix_lists,
                 shared_with={sg: tuple(c for c in usage[sg] if c != name) for sg in role_sgs if len(usage[sg]) > 1},
                 unresolved=tuple(dict.fromkeys(unresolved)),
+                unread_clusters=tuple(not_reached),
             )
         return Snapshot(topologies=topologies, unreadable_clusters=unreadable, not_reached=tuple(not_reached))
 

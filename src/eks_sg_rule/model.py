@@ -151,6 +151,8 @@ class Topology:
     shared_with: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # What discovery could not resolve for this cluster, in words (for annotations).
     unresolved: tuple[str, ...] = ()
+    # Other clusters of the account that were listed but not read (out of time): their SGs are unknown.
+    unread_clusters: tuple[str, ...] = ()
 
     @property
     def worker_sg_ids(self) -> frozenset[str]:

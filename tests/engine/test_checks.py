@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -366,3 +367,13 @@ def test_an_sg_shared_by_two_clusters_is_judged_for_both() -> None:
     # Asked about c2 only, the shared control-plane SG still reports c1's failure, naming the cluster.
     assert by_id["sg-cp"].compliance_type is Status.NON_COMPLIANT
     assert by_id["sg-cp"].annotation.startswith("c1: CP_SG_MINIMUM")
+
+
+def test_dedicated_cp_sg_cannot_pass_while_other_clusters_are_unread() -> None:
+    top = dataclasses.replace(self_managed(), unread_clusters=("c7",))
+    result = judge(top, "DEDICATED_CP_SG")
+    assert (result.status, result.cannot_judge) == (Status.NOT_APPLICABLE, True)
+    assert "c7 were not read" in result.detail
+    # A sharing already seen is still reported.
+    shared = dataclasses.replace(self_managed(shared_with={"sg-cp": ("c2",)}), unread_clusters=("c7",))
+    assert judge(shared, "DEDICATED_CP_SG").status is Status.NON_COMPLIANT
