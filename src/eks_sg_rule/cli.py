@@ -122,7 +122,10 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
         print(f"cluster {outcome.cluster} ({level.value} level): {len(outcome.changes)} change(s) {verb}", file=out)
         for change in outcome.changes:
             state = "left alone" if not change.automatic else verb
-            print(f"  [{state}] {change.action} {change.security_group_id} ({change.check}): {change.detail}", file=out)
+            print(
+                f"  [{state}] {change.action} {change.security_group_id} ({', '.join(change.checks)}): {change.detail}",
+                file=out,
+            )
         if outcome.applied and outcome.remaining:
             print(f"  still needed after applying: {len(outcome.remaining)} change(s)", file=out)
     return EXIT_OK if outcome.done else EXIT_NON_COMPLIANT

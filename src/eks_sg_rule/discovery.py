@@ -196,15 +196,27 @@ class Discovery:
         reads.nodegroups = self._nodegroups(name, reads.unresolved)
         return reads
 
-    def snapshot(self) -> Snapshot:
-        names = [name for page in pages_of("eks", self.eks, "list_clusters") for name in page.get("clusters", ())]
+    def snapshot(self, clusters: Iterable[str] | None = None) -> Snapshot:
+        """Read every cluster of the region (EKS ListClusters), or only the named ones.
+
+        A named cluster that does not exist is listed in `Snapshot.missing`. Raises DiscoveryError
+        when a read fails for any reason other than a resource that is gone.
+        """
+        named = clusters is not None
+        if clusters is not None:
+            names = list(dict.fromkeys(clusters))
+        else:
+            names = [name for page in pages_of("eks", self.eks, "list_clusters") for name in page.get("clusters", ())]
+        missing: list[str] = []
         reads: dict[str, _ClusterReads] = {}
         unreadable: dict[str, str] = {}
         not_reached: list[str] = []
         # Per-cluster reads run concurrently (bounded); the account-wide reads below are a few pages each.
         with ThreadPoolExecutor(max_workers=max(1, min(CLUSTER_READERS, len(names)))) as pool:
             for name, result in zip(names, pool.map(self._read_cluster, names), strict=True):
-                if result is None:
+                if result is None and named:
+                    missing.append(name)
+                elif result is None:
                     unreadable[name] = f"cluster {name} was deleted while being read"
                 elif isinstance(result, str):
                     not_reached.append(name)
@@ -251,7 +263,12 @@ class Discovery:
                 unresolved=tuple(dict.fromkeys(unresolved)),
                 unread_clusters=tuple(not_reached),
             )
-        return Snapshot(topologies=topologies, unreadable_clusters=unreadable, not_reached=tuple(not_reached))
+        return Snapshot(
+            topologies=topologies,
+            unreadable_clusters=unreadable,
+            not_reached=tuple(not_reached),
+            missing=tuple(missing),
+        )
 
     # --- EKS ------------------------------------------------------------------------------------
 

@@ -40,6 +40,8 @@ class Snapshot:
     unreadable_clusters: Mapping[str, str] = field(default_factory=dict)
     # Clusters listed but left unread because the invocation ran short of time.
     not_reached: tuple[str, ...] = ()
+    # Clusters asked for by name (Discovery.snapshot(clusters=...)) that do not exist.
+    missing: tuple[str, ...] = ()
 
 
 def sg_usage(topologies: Iterable[Topology]) -> dict[str, list[str]]:

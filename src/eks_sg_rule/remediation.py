@@ -25,26 +25,40 @@ CREATE_TAGS = "create_tags"
 DELETE_TAGS = "delete_tags"
 MANUAL = "manual"
 
+# Per-change status in plans and outcomes (stable JSON values).
+PLANNED = "planned"
+APPLIED = "applied"
+FAILED = "failed"
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
+    """One planned SG change. `checks` are the check ids it repairs; `status` is one of
+    planned / applied / manual / failed (a manual change stays manual)."""
+
     action: str
     security_group_id: str
-    check: str
+    checks: tuple[str, ...]
     detail: str
     permissions: tuple[dict[str, Any], ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    status: str = PLANNED
+
+    def __post_init__(self) -> None:
+        if self.action == MANUAL and self.status == PLANNED:
+            object.__setattr__(self, "status", MANUAL)
 
     @property
     def automatic(self) -> bool:
         return self.action != MANUAL
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "action": self.action,
             "security_group_id": self.security_group_id,
-            "check": self.check,
+            "check": list(self.checks),
             "detail": self.detail,
+            "status": self.status,
         }
 
 
@@ -93,7 +107,7 @@ class Planner:
                 elif kind is Kind.TAG_OWNED:
                     changes.append(self._tag(result.check_id, finding))
                 else:
-                    changes.append(Change(MANUAL, finding.security_group_id, result.check_id, finding.message))
+                    changes.append(Change(MANUAL, finding.security_group_id, (result.check_id,), finding.message))
         for (sg_id, direction, peer), need in rules.items():
             action = AUTHORIZE_INGRESS if direction is Direction.INGRESS else AUTHORIZE_EGRESS
             where = "from" if direction is Direction.INGRESS else "to"
@@ -101,7 +115,7 @@ class Planner:
                 Change(
                     action,
                     sg_id,
-                    ", ".join(dict.fromkeys(need.checks)),
+                    tuple(dict.fromkeys(need.checks)),
                     f"allow {direction.value} {_describe(need)} {where} {peer}",
                     permissions=_permissions(need, peer),
                 )
@@ -114,7 +128,7 @@ class Planner:
         gap = finding.gap
         if gap is None or not gap.peer_sg_ids or not finding.security_group_id:
             reason = "the remediation never opens a CIDR" if gap and not gap.peer_sg_ids else "no SG to change"
-            return [Change(MANUAL, finding.security_group_id, check_id, f"{finding.message} ({reason})")]
+            return [Change(MANUAL, finding.security_group_id, (check_id,), f"{finding.message} ({reason})")]
         for peer in gap.peer_sg_ids:
             need = rules.setdefault((finding.security_group_id, gap.direction, peer), _RuleNeed([]))
             need.checks.append(check_id)
@@ -128,12 +142,14 @@ class Planner:
         sg_id = finding.security_group_id
         if finding.tag_repair == "tag":
             return Change(
-                CREATE_TAGS, sg_id, check_id, f"set {self.tag_key}=owned on {sg_id}", tags={self.tag_key: OWNED}
+                CREATE_TAGS, sg_id, (check_id,), f"set {self.tag_key}=owned on {sg_id}", tags={self.tag_key: OWNED}
             )
         if finding.tag_repair == "untag" and self.allow_tag_removal:
-            return Change(DELETE_TAGS, sg_id, check_id, f"remove {self.tag_key} from {sg_id}", tags={self.tag_key: ""})
+            return Change(
+                DELETE_TAGS, sg_id, (check_id,), f"remove {self.tag_key} from {sg_id}", tags={self.tag_key: ""}
+            )
         why = "tag removal needs AllowTagRemoval" if finding.tag_repair == "untag" else "not repairable automatically"
-        return Change(MANUAL, sg_id, check_id, f"{finding.message} ({why})")
+        return Change(MANUAL, sg_id, (check_id,), f"{finding.message} ({why})")
 
 
 def _kind(check_id: str) -> Kind:
@@ -192,11 +208,14 @@ class Outcome:
         return not self.remaining if self.applied else not self.changes
 
     def to_json(self) -> dict[str, Any]:
+        """{"cluster", "level", "changes": [Change.to_json()], "applied": bool, "remaining": [...]}:
+        `remaining` is what the re-check after an apply still finds (the plan itself when not applied)."""
         return {
             "cluster": self.cluster,
             "level": self.level.value,
             "changes": [change.to_json() for change in self.changes],
             "applied": self.applied,
+            "remaining": [change.to_json() for change in self.remaining],
         }
 
 
@@ -211,6 +230,7 @@ def remediate(
     level: Level,
     apply_changes: bool,
     allow_tag_removal: bool = False,
+    trust_node_tags: bool = False,
 ) -> Outcome:
     """Re-read the live state, plan, and (when asked) apply and re-check one cluster.
 

@@ -57,8 +57,9 @@ def test_plan_adds_group_pair_rules_only_and_changes_nothing(account: Account) -
         {
             "action": "authorize_ingress",
             "security_group_id": node,
-            "check": "WORKER_SG_MINIMUM",
+            "check": ["WORKER_SG_MINIMUM"],
             "detail": f"allow ingress TCP 10250 from {control_plane}",
+            "status": "planned",
         }
     ]
     [permission] = outcome.changes[0].permissions
@@ -95,8 +96,8 @@ def test_recommended_level_merges_overlapping_needs_and_leaves_cidr_openings_to_
     # 10250 (minimum) and 1025-65535 (recommended; 443 is there) from the control plane: one merged change.
     [from_control_plane] = [c for c in ingress if control_plane in c.detail]
     assert from_control_plane.detail == f"allow ingress TCP 1025-65535 from {control_plane}"
-    assert from_control_plane.check == "WORKER_SG_MINIMUM, WORKER_SG_RECOMMENDED"
-    manual = {c.check for c in by_action[MANUAL]}
+    assert from_control_plane.checks == ("WORKER_SG_MINIMUM", "WORKER_SG_RECOMMENDED")
+    manual = {check for c in by_action[MANUAL] for check in c.checks}
     assert "WORKER_SG_RECOMMENDED" in manual  # egress to 0.0.0.0/0 is never opened automatically
     assert "CLUSTER_SG_ON_WORKERS" in manual
     assert not outcome.done

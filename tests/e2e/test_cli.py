@@ -110,12 +110,12 @@ def test_fix_plans_then_applies_with_the_documented_json_and_exit_codes(account:
     code, text = fix("--cluster", "kubelet-blocked", "--format", "json")
     plan = json.loads(text)
     assert code == 1
-    assert set(plan) == {"cluster", "level", "changes", "applied"}
+    assert set(plan) == {"cluster", "level", "changes", "applied", "remaining"}
     assert (plan["cluster"], plan["level"], plan["applied"]) == ("kubelet-blocked", "minimum", False)
     assert [(c["action"], c["security_group_id"], c["check"]) for c in plan["changes"]] == [
-        ("authorize_ingress", node_sg, "WORKER_SG_MINIMUM")
+        ("authorize_ingress", node_sg, ["WORKER_SG_MINIMUM"])
     ]
-    assert all(set(c) == {"action", "security_group_id", "check", "detail"} for c in plan["changes"])
+    assert all(set(c) == {"action", "security_group_id", "check", "detail", "status"} for c in plan["changes"])
 
     code, text = fix("--cluster", "kubelet-blocked", "--format", "json", "--apply")
     assert code == 0
