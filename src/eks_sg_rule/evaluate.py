@@ -58,12 +58,18 @@ class ResourceEvaluation:
     resource_type: str
     resource_id: str
     compliance_type: Status
-    annotation: str
+    # The whole explanation; AWS Config receives `annotation`, the same cut to 256 characters.
+    detail: str
     checks: tuple[CheckResult, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.resource_type, self.resource_id)
+
+    @property
+    def annotation(self) -> str:
+        """What PutEvaluations sends: `detail` cut at a word boundary to Config's 256 characters."""
+        return fit(self.detail)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +77,7 @@ class ResourceEvaluation:
             "resource_id": self.resource_id,
             "compliance_type": self.compliance_type.value,
             "annotation": self.annotation,
+            "detail": self.detail,
             "checks": [{"id": c.check_id, "status": c.status.value, "detail": c.detail} for c in self.checks],
         }
 
@@ -115,12 +122,12 @@ def judge_cluster(topology: Topology, settings: Settings) -> ClusterVerdict:
         compliance = Status.COMPLIANT
         passed = [r.check_id for r in results if r.status is Status.COMPLIANT]
         annotation = f"{settings.level.value} level: {', '.join(passed)} pass"
-    evaluation = ResourceEvaluation(CLUSTER_TYPE, cluster.name, compliance, fit(annotation), results)
+    evaluation = ResourceEvaluation(CLUSTER_TYPE, cluster.name, compliance, annotation, results)
     return ClusterVerdict(topology, results, evaluation)
 
 
 def not_applicable(resource_type: str, resource_id: str, why: str) -> ResourceEvaluation:
-    return ResourceEvaluation(resource_type, resource_id, Status.NOT_APPLICABLE, fit(why))
+    return ResourceEvaluation(resource_type, resource_id, Status.NOT_APPLICABLE, why)
 
 
 def _cluster_out_of_scope(topology: Topology, settings: Settings) -> str | None:
@@ -156,14 +163,12 @@ def _sg_evaluation(sg_id: str, verdicts: list[ClusterVerdict], settings: Setting
                 checks.append(CheckResult(result.check_id, Status.COMPLIANT, prefix + "nothing missing on this SG"))
     clusters = ", ".join(v.topology.cluster.name for v in verdicts)
     if failures:
-        return ResourceEvaluation(
-            SECURITY_GROUP_TYPE, sg_id, Status.NON_COMPLIANT, fit("; ".join(failures)), tuple(checks)
-        )
+        return ResourceEvaluation(SECURITY_GROUP_TYPE, sg_id, Status.NON_COMPLIANT, "; ".join(failures), tuple(checks))
     if not judged:
-        why = "; ".join(v.evaluation.annotation for v in verdicts)
-        return ResourceEvaluation(SECURITY_GROUP_TYPE, sg_id, Status.NOT_APPLICABLE, fit(why), tuple(checks))
+        why = "; ".join(v.evaluation.detail for v in verdicts)
+        return ResourceEvaluation(SECURITY_GROUP_TYPE, sg_id, Status.NOT_APPLICABLE, why, tuple(checks))
     annotation = f"nothing missing on this SG for cluster {clusters} ({settings.level.value} level)"
-    return ResourceEvaluation(SECURITY_GROUP_TYPE, sg_id, Status.COMPLIANT, fit(annotation), tuple(checks))
+    return ResourceEvaluation(SECURITY_GROUP_TYPE, sg_id, Status.COMPLIANT, annotation, tuple(checks))
 
 
 def _sg_users(

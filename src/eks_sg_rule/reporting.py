@@ -13,7 +13,7 @@ from typing import Any
 
 from .checks import Status
 from .discovery import pages_of
-from .evaluate import CLUSTER_TYPE, SECURITY_GROUP_TYPE, ResourceEvaluation, fit
+from .evaluate import CLUSTER_TYPE, SECURITY_GROUP_TYPE, ResourceEvaluation
 
 BATCH_SIZE = 100
 PUT_ATTEMPTS = 4
@@ -70,7 +70,7 @@ def changes_only(
             changed.append(evaluation)
     for key, held in stored.items():
         if key not in seen and key[0] in RULE_TYPES and held.compliance_type != Status.NOT_APPLICABLE.value:
-            changed.append(ResourceEvaluation(key[0], key[1], Status.NOT_APPLICABLE, fit(NO_LONGER_USED)))
+            changed.append(ResourceEvaluation(key[0], key[1], Status.NOT_APPLICABLE, NO_LONGER_USED))
     return changed
 
 

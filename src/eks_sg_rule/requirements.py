@@ -70,9 +70,16 @@ class Check:
     level: Level
     kind: Kind
     subject: Party  # whose SGs the check judges (and which SG a failure is reported on)
+    title: str
     passes_when: str
     doc_section: str
     flows: tuple[Flow, ...] = ()
+    # The section of the AWS doc this check comes from (an anchor on DOC_URL).
+    doc_anchor: str = "sec-group-reqs"
+
+    @property
+    def doc_url(self) -> str:
+        return f"{DOC_URL}#{self.doc_anchor}"
 
     @property
     def needs_nodes(self) -> bool:
@@ -106,6 +113,8 @@ _KUBELET_TO_WORKERS = Flow(
 CHECKS: tuple[Check, ...] = (
     Check(
         id="CP_SG_MINIMUM",
+        title="Control plane SG: minimum traffic",
+        doc_anchor="control-plane-worker-node-sgs",
         level=Level.MINIMUM,
         kind=Kind.FLOWS,
         subject=Party.CONTROL_PLANE,
@@ -116,6 +125,8 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         id="WORKER_SG_MINIMUM",
+        title="Worker node SGs: minimum traffic",
+        doc_anchor="control-plane-worker-node-sgs",
         level=Level.MINIMUM,
         kind=Kind.FLOWS,
         subject=Party.WORKERS,
@@ -151,6 +162,8 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         id="TAG_OWNED",
+        title="One worker SG tagged kubernetes.io/cluster/<name>=owned",
+        doc_anchor="control-plane-worker-node-sgs",
         level=Level.MINIMUM,
         kind=Kind.TAG_OWNED,
         subject=Party.WORKERS,
@@ -160,6 +173,8 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         id="CP_SG_RECOMMENDED",
+        title="Control plane SG: recommended traffic",
+        doc_anchor="control-plane-worker-node-sgs",
         level=Level.RECOMMENDED,
         kind=Kind.FLOWS,
         subject=Party.CONTROL_PLANE,
@@ -187,6 +202,8 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         id="WORKER_SG_RECOMMENDED",
+        title="Worker node SGs: recommended traffic",
+        doc_anchor="control-plane-worker-node-sgs",
         level=Level.RECOMMENDED,
         kind=Kind.FLOWS,
         subject=Party.WORKERS,
@@ -222,6 +239,8 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         id="CLUSTER_SG_RULES",
+        title="Cluster SG: recommended rules",
+        doc_anchor="cluster-sg",
         level=Level.RECOMMENDED,
         kind=Kind.FLOWS,
         subject=Party.CLUSTER_SG,
@@ -249,6 +268,8 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         id="CLUSTER_SG_ON_WORKERS",
+        title="Cluster SG on every worker node",
+        doc_anchor="cluster-sg",
         level=Level.RECOMMENDED,
         kind=Kind.CLUSTER_SG_ON_WORKERS,
         subject=Party.WORKERS,
@@ -257,6 +278,8 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         id="DEDICATED_CP_SG",
+        title="A dedicated control-plane SG per cluster",
+        doc_anchor="control-plane-worker-node-sgs",
         level=Level.RECOMMENDED,
         kind=Kind.DEDICATED,
         subject=Party.CONTROL_PLANE,

@@ -34,7 +34,7 @@ def test_json_output_has_the_documented_shape(account: SeededAccount) -> None:
     assert set(document) == {"level", "evaluations"}
     assert document["level"] == "minimum"
     for evaluation in document["evaluations"]:
-        assert set(evaluation) == {"resource_type", "resource_id", "compliance_type", "annotation", "checks"}
+        assert set(evaluation) == {"resource_type", "resource_id", "compliance_type", "annotation", "detail", "checks"}
         for check in evaluation["checks"]:
             assert set(check) == {"id", "status", "detail"}
             assert check["status"] in {"COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"}
