@@ -7,16 +7,23 @@ function below that says "moto gap", by editing moto's in-process records, and n
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 from moto.eks.models import eks_backends
 
 ROLE = "arn:aws:iam::{account}:role/{name}"
 AMI = "ami-12c6146b"
 VPC_CIDR = "10.0.0.0/16"
 SUBNET_CIDRS = ("10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19")
+# Dual-stack subnets (IPv4 and an IPv6 /64 each) and the custom-networking pod subnets (the VPC's
+# secondary CIDR, as the VPC CNI docs set up ENIConfig subnets).
+DUAL_STACK_CIDRS = ("10.0.96.0/20", "10.0.112.0/20")
+POD_CIDR = "100.64.0.0/16"
+POD_SUBNET_CIDRS = ("100.64.0.0/19", "100.64.32.0/19")
 CLUSTER_SG_DESCRIPTION = (
     "EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, "
     "as well as any managed workloads."
@@ -96,13 +103,13 @@ class _Seeder:
     def add_ingress(self, group_id: str, *rules: dict[str, Any]) -> None:
         self.ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=list(rules))
 
-    def cluster(self, name: str, version: str, additional_sg_ids: list[str]) -> None:
+    def cluster(self, name: str, version: str, additional_sg_ids: list[str], subnets: list[str] | None = None) -> None:
         self.eks.create_cluster(
             name=name,
             version=version,
             roleArn=ROLE.format(account=self.account_id, name=f"{name}-cluster-role"),
             resourcesVpcConfig={
-                "subnetIds": self.subnets,
+                "subnetIds": subnets or self.subnets,
                 "securityGroupIds": additional_sg_ids,
                 "endpointPublicAccess": True,
                 "endpointPrivateAccess": True,
@@ -120,13 +127,22 @@ class _Seeder:
         set_cluster_security_group(self.account_id, self.region, cluster, group_id)
         return group_id
 
-    def instances(self, count: int, group_ids: list[str], tags: dict[str, str]) -> tuple[str, ...]:
+    def instances(
+        self,
+        count: int,
+        group_ids: list[str],
+        tags: dict[str, str],
+        subnets: list[str] | None = None,
+        ipv6: bool = False,
+    ) -> tuple[str, ...]:
         """`count` running instances spread over the subnets (one RunInstances call per subnet)."""
         ids: list[str] = []
-        for index, subnet in enumerate(self.subnets):
-            share = count // len(self.subnets) + (1 if index < count % len(self.subnets) else 0)
+        subnets = subnets or self.subnets
+        for index, subnet in enumerate(subnets):
+            share = count // len(subnets) + (1 if index < count % len(subnets) else 0)
             if not share:
                 continue
+            extra: dict[str, Any] = {"Ipv6AddressCount": 1} if ipv6 else {}
             reservation = self.ec2.run_instances(
                 ImageId=AMI,
                 InstanceType="m5.large",
@@ -137,6 +153,7 @@ class _Seeder:
                 TagSpecifications=[
                     {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
                 ],
+                **extra,
             )
             ids.extend(instance["InstanceId"] for instance in reservation["Instances"])
         return tuple(ids)
@@ -153,8 +170,19 @@ class _Seeder:
         )
         drop_invented_remote_access_sg(self.account_id, self.region, cluster, name)
 
-    def managed_instances(self, cluster: str, nodegroup: str, count: int, group_ids: list[str]) -> tuple[str, ...]:
-        """What EKS starts for a managed node group (moto gap: moto starts none)."""
+    def managed_instances(
+        self,
+        cluster: str,
+        nodegroup: str,
+        count: int,
+        group_ids: list[str],
+        subnets: list[str] | None = None,
+        ipv6: bool = False,
+    ) -> tuple[str, ...]:
+        """What EKS starts for a managed node group (moto gap: moto starts none): instances of the
+        Auto Scaling group the node group lists in resources.autoScalingGroups, with EKS's tags."""
+        described = self.eks.describe_nodegroup(clusterName=cluster, nodegroupName=nodegroup)["nodegroup"]
+        auto_scaling_group = described["resources"]["autoScalingGroups"][0]["name"]
         return self.instances(
             count,
             group_ids,
@@ -162,9 +190,65 @@ class _Seeder:
                 "eks:cluster-name": cluster,
                 "eks:nodegroup-name": nodegroup,
                 f"kubernetes.io/cluster/{cluster}": "owned",
-                "aws:autoscaling:groupName": f"eks-{nodegroup}-2ac6b9a1-4f1e-5c7d",
+                "aws:autoscaling:groupName": auto_scaling_group,
             },
+            subnets,
+            ipv6,
         )
+
+    def attach_pod_interface(self, instance_id: str, subnet: str, group_ids: list[str], device_index: int = 1) -> str:
+        """A secondary network interface for pods, as the VPC CNI attaches it (with custom networking:
+        in the ENIConfig's subnet, with the ENIConfig's SGs)."""
+        interface = self.ec2.create_network_interface(
+            SubnetId=subnet, Groups=group_ids, Description=f"aws-K8S-{instance_id}"
+        )["NetworkInterface"]
+        interface_id = str(interface["NetworkInterfaceId"])
+        self.ec2.attach_network_interface(
+            NetworkInterfaceId=interface_id, InstanceId=instance_id, DeviceIndex=device_index
+        )
+        report_own_groups_only(self.account_id, self.region, interface_id)
+        return interface_id
+
+    def dual_stack_subnets(self) -> list[str]:
+        """Subnets with an IPv4 range and an IPv6 /64 of the VPC's Amazon-provided /56."""
+        if not getattr(self, "_dual_stack", None):
+            association = self.ec2.associate_vpc_cidr_block(VpcId=self.vpc_id, AmazonProvidedIpv6CidrBlock=True)
+            block = ipaddress.ip_network(association["Ipv6CidrBlockAssociation"]["Ipv6CidrBlock"])
+            ranges = block.subnets(new_prefix=64)
+            self._dual_stack = [
+                self.ec2.create_subnet(
+                    VpcId=self.vpc_id,
+                    CidrBlock=cidr,
+                    Ipv6CidrBlock=str(next(ranges)),
+                    AvailabilityZone=f"{self.region}{zone}",
+                )["Subnet"]["SubnetId"]
+                for cidr, zone in zip(DUAL_STACK_CIDRS, "ab", strict=True)
+            ]
+        return list(self._dual_stack)
+
+    def pod_subnets(self) -> list[str]:
+        """Custom networking's pod subnets, in a secondary CIDR of the VPC."""
+        if not getattr(self, "_pod_subnets", None):
+            self.ec2.associate_vpc_cidr_block(VpcId=self.vpc_id, CidrBlock=POD_CIDR)
+            self._pod_subnets = [
+                self.ec2.create_subnet(VpcId=self.vpc_id, CidrBlock=cidr, AvailabilityZone=f"{self.region}{zone}")[
+                    "Subnet"
+                ]["SubnetId"]
+                for cidr, zone in zip(POD_SUBNET_CIDRS, "ab", strict=True)
+            ]
+        return list(self._pod_subnets)
+
+    def default_sg(self) -> str:
+        groups = self.ec2.describe_security_groups(
+            Filters=[{"Name": "vpc-id", "Values": [self.vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+        )["SecurityGroups"]
+        group_id = str(groups[0]["GroupId"])
+        self_rule = [p for p in groups[0]["IpPermissions"] if p.get("UserIdGroupPairs")]
+        if not self_rule:
+            # moto gap: EC2 gives a VPC's default SG an inbound rule allowing all traffic from
+            # itself; moto's has none.
+            self.add_ingress(group_id, _all_from(group_id))
+        return group_id
 
     def launch_template(self, name: str, group_ids: list[str]) -> dict[str, str]:
         data: dict[str, Any] = {"InstanceType": "m5.large"}
@@ -255,6 +339,54 @@ class _Seeder:
             instances += self.instances(nodes // groups, [node], tags)
         return SeededCluster(name, None, (control_plane,), (node,), instances, node_groups=groups)
 
+    def dual_stack_ipv4(self, name: str = "dual-stack-v4", nodes: int = 2) -> SeededCluster:
+        """terraform-aws-eks v21 defaults in a dual-stack VPC, on an `ipv4` cluster: managed nodes on
+        the module's node SG (with IPv6 addresses too), node and cluster SGs sending all traffic to
+        0.0.0.0/0 only. Passes `minimum`: an IPv4 cluster's kubelet and API traffic is IPv4."""
+        subnets = self.dual_stack_subnets()
+        control_plane = self.security_group(f"{name}-cluster", "EKS cluster security group")
+        node = self.security_group(
+            f"{name}-node", "EKS node shared security group", tags={f"kubernetes.io/cluster/{name}": "owned"}
+        )
+        self.add_ingress(
+            node,
+            _tcp_from(443, 443, control_plane),
+            _tcp_from(10250, 10250, control_plane),
+            _tcp_from(1025, 65535, node),
+        )
+        self.add_ingress(control_plane, _tcp_from(443, 443, node))
+        self.cluster(name, "1.33", [control_plane], subnets=subnets)
+        cluster_sg = self.eks_cluster_sg(name)
+        self.managed_nodegroup(name, "ng-default", self.launch_template(f"{name}-ng-default", [node]))
+        instances = self.managed_instances(name, "ng-default", nodes, [node], subnets=subnets, ipv6=True)
+        return SeededCluster(name, cluster_sg, (control_plane,), (node,), instances, node_groups=1)
+
+    def custom_networking(self, name: str = "custom-networking", nodes: int = 2) -> SeededCluster:
+        """EKS defaults, with the VPC CNI's custom networking: pods on a secondary interface in the
+        ENIConfig's subnet, whose SG is the VPC's default SG instead of the cluster SG. The control
+        plane does not admit the pods' API calls (nor reach their webhooks)."""
+        self.cluster(name, "1.32", [])
+        cluster_sg = self.eks_cluster_sg(name)
+        self.managed_nodegroup(name, "ng-main")
+        instances = self.managed_instances(name, "ng-main", nodes, [cluster_sg])
+        default_sg = self.default_sg()
+        pod_subnets = self.pod_subnets()
+        for index, instance in enumerate(instances):
+            self.attach_pod_interface(instance, pod_subnets[index % len(pod_subnets)], [default_sg])
+        return SeededCluster(name, cluster_sg, (), (default_sg,), instances, node_groups=1)
+
+    def fargate_only(self, name: str = "fargate-only") -> SeededCluster:
+        """All pods on Fargate: no EC2 node; the worker checks do not apply."""
+        self.cluster(name, "1.31", [])
+        cluster_sg = self.eks_cluster_sg(name)
+        self.eks.create_fargate_profile(
+            fargateProfileName="fp-default",
+            clusterName=name,
+            podExecutionRoleArn=ROLE.format(account=self.account_id, name=f"{name}-pod-execution"),
+            selectors=[{"namespace": "default"}, {"namespace": "kube-system"}],
+        )
+        return SeededCluster(name, cluster_sg, (), (), ())
+
     def no_nodes(self) -> SeededCluster:
         """A freshly created cluster with no node yet: the worker checks cannot be judged."""
         name = "no-nodes"
@@ -300,6 +432,19 @@ def set_legacy_platform(account_id: str, region: str, cluster: str, version: str
     record = _moto_cluster(account_id, region, cluster)
     record.version = version
     record.platformVersion = platform_version
+
+
+class _OwnGroupsInterface(NetworkInterface):
+    @property
+    def group_set(self) -> Any:
+        return self._group_set
+
+
+def report_own_groups_only(account_id: str, region: str, interface_id: str) -> None:
+    """moto gap: moto reports an attached secondary interface's groups as its own plus the
+    instance's; EC2 reports each interface's own SGs. Make this interface report its own."""
+    interface = ec2_backends[account_id][region].get_network_interface(interface_id)
+    interface.__class__ = _OwnGroupsInterface
 
 
 def _group_names(base: str, count: int) -> list[str]:
@@ -362,6 +507,9 @@ def seed_account(ec2: Any, eks: Any, *, account_id: str = "123456789012", region
         seeder.kubelet_blocked(),
         seeder.two_owned(),
         seeder.legacy_113(),
+        seeder.dual_stack_ipv4(),
+        seeder.custom_networking(),
+        seeder.fargate_only(),
         seeder.no_nodes(),
     ]
     return SeededAccount(

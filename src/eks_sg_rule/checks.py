@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .model import CLUSTER_TAG_PREFIX, OWNED, IpFamily, NodeGroup, Permission, Topology
+from .model import CLUSTER_TAG_PREFIX, OWNED, IpFamily, IPNetwork, Membership, NodeGroup, Permission, Topology
 from .network import Endpoint, PortSet, Reach, reach
-from .requirements import Check, Direction, Flow, Kind, Party, Traffic
+from .requirements import Check, Direction, Flow, Kind, NodeInterfaces, Party, Traffic
 
 MAX_NAMED = 3
 
@@ -53,25 +53,51 @@ class CheckResult:
 
 @dataclass(frozen=True, slots=True)
 class WorkerSide:
-    """Nodes of one node group that carry the same SGs: they are judged as one."""
+    """The interfaces of one kind (primary, or pod interface) of one node group that carry the
+    same SGs: they are judged as one. `endpoint.networks` are already of the cluster's family."""
 
     group: NodeGroup
     endpoint: Endpoint
+    primary: bool = True
 
     @property
     def label(self) -> str:
         sgs = ", ".join(sorted(self.endpoint.security_group_ids)) or "no SG"
-        return f"{self.group.label} ({sgs})"
+        kind = "" if self.primary else " pod interfaces"
+        return f"{self.group.label}{kind} ({sgs})"
 
 
 def worker_sides(topology: Topology) -> list[WorkerSide]:
+    """One side per (node group, interface kind, SG set), in node-group order, primaries first.
+
+    Addresses are kept only in the cluster's address family; a side with none of that family is
+    given the family's whole range, so only a rule open to all of it (0.0.0.0/0, ::/0) covers it.
+    """
+    cluster = topology.cluster
     sides: list[WorkerSide] = []
     for group in topology.node_groups:
-        by_sgs: dict[frozenset[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]] = {}
+        by_sgs: dict[tuple[bool, frozenset[str]], list[IPNetwork]] = {}
         for node in group.nodes:
-            by_sgs.setdefault(node.security_group_ids, []).extend(node.networks)
-        for sg_ids, networks in by_sgs.items():
-            sides.append(WorkerSide(group, Endpoint(group.label, sg_ids, tuple(dict.fromkeys(networks)))))
+            by_sgs.setdefault((True, node.security_group_ids), []).extend(cluster.addresses(node.networks))
+            for interface in node.pod_interfaces:
+                key = (False, interface.security_group_ids)
+                by_sgs.setdefault(key, []).extend(cluster.addresses(interface.networks))
+        for (primary, sg_ids), networks in sorted(by_sgs.items(), key=lambda item: not item[0][0]):
+            addresses = tuple(dict.fromkeys(networks)) or (_anywhere(cluster.ip_family),)
+            sides.append(WorkerSide(group, Endpoint(group.label, sg_ids, addresses), primary))
+    return sides
+
+
+def _anywhere(family: IpFamily) -> IPNetwork:
+    return ipaddress.ip_network("::/0" if family is IpFamily.IPV6 else "0.0.0.0/0")
+
+
+def _selected(sides: list[WorkerSide], interfaces: NodeInterfaces, like: WorkerSide | None = None) -> list[WorkerSide]:
+    """The sides a flow judges: primaries only, all, or (worker to worker) those of `like`'s kind."""
+    if interfaces is NodeInterfaces.PRIMARY:
+        return [side for side in sides if side.primary]
+    if interfaces is NodeInterfaces.SAME_KIND and like is not None:
+        return [side for side in sides if side.primary == like.primary]
     return sides
 
 
@@ -90,10 +116,11 @@ class Judge:
         self.exempt = exempt_sg_ids
         self.workers = worker_sides(topology)
         self.tag_key = CLUSTER_TAG_PREFIX + self.cluster.name
-        anywhere = "::/0" if self.cluster.ip_family is IpFamily.IPV6 else "0.0.0.0/0"
-        self.anywhere = Endpoint(anywhere, frozenset(), (ipaddress.ip_network(anywhere),))
+        anywhere = _anywhere(self.cluster.ip_family)
+        self.anywhere = Endpoint(str(anywhere), frozenset(), (anywhere,))
+        control_plane_networks = self.cluster.addresses(topology.control_plane_networks) or (anywhere,)
         self.control_plane = Endpoint(
-            "control plane", frozenset(self.cluster.control_plane_sg_ids), topology.control_plane_networks
+            "control plane", frozenset(self.cluster.control_plane_sg_ids), control_plane_networks
         )
         cluster_sg = self.cluster.cluster_sg_id
         self.cluster_sg = Endpoint(f"cluster SG {cluster_sg}", frozenset([cluster_sg] if cluster_sg else []))
@@ -102,11 +129,18 @@ class Judge:
         if check.needs_cluster_sg and not self.cluster.cluster_sg_id:
             return self._no_cluster_sg(check)
         if check.needs_nodes and not self.workers:
+            if self.cluster.fargate_profiles:
+                return CheckResult(
+                    check.id,
+                    Status.NOT_APPLICABLE,
+                    f"no EC2 worker nodes: pods run on Fargate (profiles {names(self.cluster.fargate_profiles)}), "
+                    "which gives them the cluster SG",
+                )
             return CheckResult(
                 check.id,
                 Status.NOT_APPLICABLE,
-                "no worker nodes found (no running instance tagged for the cluster, no readable managed node "
-                "group): cannot judge",
+                "no worker nodes found (no running instance of the cluster in its VPC, no readable managed node "
+                "group, no Fargate profile): cannot judge",
                 cannot_judge=True,
             )
         judges: dict[Kind, Callable[[Check], list[Finding]]] = {
@@ -123,17 +157,27 @@ class Judge:
                 f"clusters {names(self.topology.unread_clusters)} were not read: cannot tell whether they share an SG",
                 cannot_judge=True,
             )
+        note = self._membership_note() if check.needs_nodes else ""
         if findings:
-            return CheckResult(check.id, Status.NON_COMPLIANT, "; ".join(f.message for f in findings), tuple(findings))
-        return CheckResult(check.id, Status.COMPLIANT, self._pass_detail(check))
+            detail = "; ".join(f.message for f in findings) + note
+            return CheckResult(check.id, Status.NON_COMPLIANT, detail, tuple(findings))
+        return CheckResult(check.id, Status.COMPLIANT, self._pass_detail(check) + note)
+
+    def _membership_note(self) -> str:
+        """Says which node groups are known only by user-set tags (see model.Membership)."""
+        by_tags = [group.label for group in self.topology.node_groups if group.membership is Membership.TAGS]
+        if not by_tags:
+            return ""
+        return f" (node membership of {names(by_tags)} rests on user-set tags only)"
 
     def _no_cluster_sg(self, check: Check) -> CheckResult:
         version = self.cluster.version or "unknown"
-        if _before_1_14(self.cluster.version):
+        if self.cluster.predates_cluster_sg:
+            platform = f" on {self.cluster.platform_version}" if self.cluster.platform_version else ""
             return CheckResult(
                 check.id,
                 Status.NOT_APPLICABLE,
-                f"no cluster security group: Kubernetes {version} predates 1.14/eks.3",
+                f"no cluster security group: Kubernetes {version}{platform} predates 1.14/eks.3",
             )
         return CheckResult(
             check.id,
@@ -187,19 +231,21 @@ class Judge:
 
     # --- flows ---------------------------------------------------------------------------------
 
-    def _subjects(self, check: Check) -> list[tuple[str, Endpoint, str]]:
-        """(label, endpoint, owner SG) for each side the check judges."""
+    def _subjects(self, check: Check) -> list[tuple[str, Endpoint, str, WorkerSide | None]]:
+        """(label, endpoint, owner SG, worker side or None) for each side the check judges."""
         if check.subject is Party.CONTROL_PLANE:
-            return [("control plane", self.control_plane, self.control_plane_owner())]
+            return [("control plane", self.control_plane, self.control_plane_owner(), None)]
         if check.subject is Party.CLUSTER_SG:
             cluster_sg = self.cluster.cluster_sg_id or ""
-            return [(f"cluster SG {cluster_sg}", self.cluster_sg, cluster_sg)]
-        return [(side.label, side.endpoint, self.worker_owner(side)) for side in self.workers]
+            return [(f"cluster SG {cluster_sg}", self.cluster_sg, cluster_sg, None)]
+        return [(side.label, side.endpoint, self.worker_owner(side), side) for side in self.workers]
 
-    def _peers(self, party: Party) -> list[tuple[str, Endpoint, str | None]]:
+    def _peers(self, flow: Flow, subject: WorkerSide | None = None) -> list[tuple[str, Endpoint, str | None]]:
         """(label, endpoint, the SG a repair would reference) for each peer of a flow."""
+        party = flow.peer
         if party is Party.WORKERS:
-            return [(side.label, side.endpoint, self.worker_owner(side)) for side in self.workers]
+            sides = _selected(self.workers, flow.interfaces, subject)
+            return [(side.label, side.endpoint, self.worker_owner(side)) for side in sides]
         if party is Party.CONTROL_PLANE:
             sgs = names(self.cluster.control_plane_sg_ids)
             return [(f"the control plane ({sgs})", self.control_plane, self.control_plane_owner() or None)]
@@ -209,15 +255,17 @@ class Judge:
 
     def _flows(self, check: Check) -> list[Finding]:
         findings: list[Finding] = []
-        for subject_label, subject, owner in self._subjects(check):
+        for subject_label, subject, owner, side in self._subjects(check):
             rules_by_direction = {
                 direction: self._rules(subject.security_group_ids, direction) for direction in Direction
             }
             for flow in check.flows:
+                if side is not None and side not in _selected([side], flow.interfaces):
+                    continue  # e.g. kubelet traffic reaches the primary interface only
                 rules = rules_by_direction[flow.direction]
                 # Group failing peers by what they miss, so one message names them together.
                 missing: dict[PortSet | bool, list[tuple[str, str | None]]] = {}
-                for peer_label, peer, peer_owner in self._peers(flow.peer):
+                for peer_label, peer, peer_owner in self._peers(flow, side):
                     granted = reach(rules, peer, self.topology.prefix_lists)
                     gap = _missing_ports(flow, granted)
                     if gap:
@@ -288,7 +336,7 @@ class Judge:
         cluster_sg = self.cluster.cluster_sg_id or ""
         findings: list[Finding] = []
         for side in self.workers:
-            if cluster_sg in side.endpoint.security_group_ids:
+            if not side.primary or cluster_sg in side.endpoint.security_group_ids:
                 continue
             owner = self.worker_owner(side)
             message = f"{side.label} lacks the cluster SG {cluster_sg}; add it to the nodes' launch template"
@@ -337,11 +385,3 @@ def _towards(flow: Flow) -> str:
     if flow.direction is Direction.INGRESS:
         return f"from {flow.peer.value}"
     return f"to {flow.peer.value}"
-
-
-def _before_1_14(version: str | None) -> bool:
-    try:
-        major, minor = (int(part) for part in (version or "").split(".")[:2])
-    except ValueError:
-        return False
-    return (major, minor) < (1, 14)

@@ -21,8 +21,10 @@ from .evaluate import Snapshot, sg_usage
 from .model import (
     CLUSTER_TAG_PREFIX,
     Cluster,
+    Interface,
     IpFamily,
     IPNetwork,
+    Membership,
     Node,
     NodeGroup,
     NodeGroupKind,
@@ -35,6 +37,9 @@ CLUSTER_READERS = 8
 NOT_REACHED = "not reached"
 FILTER_VALUES_MAX = 200
 CLUSTER_NAME_TAGS = ("eks:cluster-name", "aws:eks:cluster-name", "eks:eks-cluster-name")
+# Interfaces that carry no traffic of their own: a trunk (security groups for pods hangs branch
+# interfaces off it) and an EFA-only interface (no IP addresses).
+NO_TRAFFIC_INTERFACE_TYPES = frozenset({"trunk", "efa-only"})
 NOT_FOUND_CODES = frozenset(
     {
         "ResourceNotFoundException",
@@ -93,7 +98,12 @@ def _tags(items: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
 @dataclass(slots=True)
 class _RunningNode:
     node: Node
+    # Clusters the instance's tags name (any tag: user-set ones included).
     clusters: frozenset[str]
+    # Clusters an `aws:`-prefixed tag names: AWS sets those, a user cannot.
+    aws_clusters: frozenset[str]
+    auto_scaling_group: str | None
+    vpc_id: str | None
     group_name: str
     group_kind: NodeGroupKind
 
@@ -103,6 +113,31 @@ class _ClusterReads:
     cluster: Cluster
     nodegroups: list[dict[str, Any]] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+
+    @property
+    def managed_auto_scaling_groups(self) -> frozenset[str]:
+        """The Auto Scaling groups EKS lists for the cluster's managed node groups."""
+        return frozenset(
+            str(asg["name"])
+            for nodegroup in self.nodegroups
+            for asg in (nodegroup.get("resources") or {}).get("autoScalingGroups") or ()
+            if asg.get("name")
+        )
+
+    def member(self, running: _RunningNode) -> Node | None:
+        """The running instance as this cluster's node with its membership evidence, or None.
+
+        EC2 worker nodes are always in the cluster's VPC: an instance elsewhere is not a node,
+        whatever its tags say.
+        """
+        name = self.cluster.name
+        in_managed_group = running.auto_scaling_group in self.managed_auto_scaling_groups
+        if name not in running.clusters and not in_managed_group:
+            return None
+        if not self.cluster.vpc_id or running.vpc_id != self.cluster.vpc_id:
+            return None
+        evidence = Membership.AWS if in_managed_group or name in running.aws_clusters else Membership.TAGS
+        return dataclasses.replace(running.node, membership=evidence)
 
 
 def cluster_from_api(description: Mapping[str, Any]) -> Cluster:
@@ -123,35 +158,78 @@ def cluster_from_api(description: Mapping[str, Any]) -> Cluster:
     )
 
 
+def _interface_networks(interface: Mapping[str, Any]) -> list[IPNetwork]:
+    """An interface's private addresses and delegated prefixes, both families."""
+    networks: list[IPNetwork] = []
+    sources = (
+        ("PrivateIpAddresses", "PrivateIpAddress"),
+        ("Ipv6Addresses", "Ipv6Address"),
+        ("Ipv4Prefixes", "Ipv4Prefix"),
+        ("Ipv6Prefixes", "Ipv6Prefix"),
+    )
+    for collection, key in sources:
+        for entry in interface.get(collection) or ():
+            if entry.get(key):
+                networks.append(ipaddress.ip_network(entry[key], strict=False))
+    return networks
+
+
+def _group_ids(groups: Iterable[Mapping[str, Any]] | None) -> frozenset[str]:
+    return frozenset(str(group["GroupId"]) for group in groups or () if group.get("GroupId"))
+
+
+def _interfaces(instance: Mapping[str, Any]) -> tuple[Interface, list[Interface]]:
+    """(primary interface, pod interfaces) of an instance from DescribeInstances.
+
+    The primary is the interface at device index 0 on network card 0; the others that carry
+    traffic are pod interfaces (the VPC CNI puts pod addresses on them; with custom networking
+    they have their own subnets and SGs). An instance described without interfaces is taken as
+    one primary interface with the instance's SGs and private address.
+    """
+    primary: Interface | None = None
+    pods: list[Interface] = []
+    for raw in instance.get("NetworkInterfaces") or ():
+        attachment = raw.get("Attachment") or {}
+        interface = Interface(
+            str(raw.get("NetworkInterfaceId", "?")), _group_ids(raw.get("Groups")), tuple(_interface_networks(raw))
+        )
+        is_primary = attachment.get("DeviceIndex", 0) == 0 and attachment.get("NetworkCardIndex", 0) == 0
+        if is_primary and primary is None:
+            primary = interface
+        elif str(raw.get("InterfaceType", "interface")) not in NO_TRAFFIC_INTERFACE_TYPES:
+            pods.append(interface)
+    if primary is None:
+        address = instance.get("PrivateIpAddress")
+        networks = (ipaddress.ip_network(address),) if address else ()
+        primary = Interface(str(instance.get("InstanceId", "?")), _group_ids(instance.get("SecurityGroups")), networks)
+    return primary, pods
+
+
+def _node_group_of(tags: Mapping[str, str]) -> tuple[str, NodeGroupKind]:
+    if tags.get("eks:nodegroup-name"):
+        return tags["eks:nodegroup-name"], NodeGroupKind.MANAGED
+    if tags.get("karpenter.sh/nodepool") or tags.get("karpenter.sh/provisioner-name"):
+        return tags.get("karpenter.sh/nodepool") or tags["karpenter.sh/provisioner-name"], NodeGroupKind.KARPENTER
+    if tags.get("aws:autoscaling:groupName"):
+        return tags["aws:autoscaling:groupName"], NodeGroupKind.AUTO_SCALING
+    return "self-managed", NodeGroupKind.SELF_MANAGED
+
+
 def _node_from_instance(instance: Mapping[str, Any]) -> _RunningNode | None:
+    """A running instance that tags or an Auto Scaling group may tie to a cluster; None when neither can."""
     tags = _tags(instance.get("Tags"))
     clusters = {tags[key] for key in CLUSTER_NAME_TAGS if tags.get(key)}
     clusters |= {key[len(CLUSTER_TAG_PREFIX) :] for key in tags if key.startswith(CLUSTER_TAG_PREFIX)}
-    if not clusters:
+    aws_clusters = {tags[key] for key in CLUSTER_NAME_TAGS if key.startswith("aws:") and tags.get(key)}
+    auto_scaling_group = tags.get("aws:autoscaling:groupName")
+    if not clusters and not auto_scaling_group:
         return None
-    sg_ids = {group["GroupId"] for group in instance.get("SecurityGroups") or () if group.get("GroupId")}
-    networks: list[IPNetwork] = []
-    for interface in instance.get("NetworkInterfaces") or ():
-        sg_ids |= {group["GroupId"] for group in interface.get("Groups") or () if group.get("GroupId")}
-        for address in interface.get("PrivateIpAddresses") or ():
-            if address.get("PrivateIpAddress"):
-                networks.append(ipaddress.ip_network(address["PrivateIpAddress"]))
-        for address in interface.get("Ipv6Addresses") or ():
-            if address.get("Ipv6Address"):
-                networks.append(ipaddress.ip_network(address["Ipv6Address"]))
-    if not networks and instance.get("PrivateIpAddress"):
-        networks.append(ipaddress.ip_network(instance["PrivateIpAddress"]))
-    if tags.get("eks:nodegroup-name"):
-        name, kind = tags["eks:nodegroup-name"], NodeGroupKind.MANAGED
-    elif tags.get("karpenter.sh/nodepool") or tags.get("karpenter.sh/provisioner-name"):
-        name = tags.get("karpenter.sh/nodepool") or tags["karpenter.sh/provisioner-name"]
-        kind = NodeGroupKind.KARPENTER
-    elif tags.get("aws:autoscaling:groupName"):
-        name, kind = tags["aws:autoscaling:groupName"], NodeGroupKind.AUTO_SCALING
-    else:
-        name, kind = "self-managed", NodeGroupKind.SELF_MANAGED
-    node = Node(str(instance.get("InstanceId", "?")), frozenset(sg_ids), tuple(networks))
-    return _RunningNode(node, frozenset(clusters), name, kind)
+    primary, pods = _interfaces(instance)
+    node = Node(str(instance.get("InstanceId", "?")), primary.security_group_ids, primary.networks, tuple(pods))
+    name, kind = _node_group_of(tags)
+    return _RunningNode(
+        node, frozenset(clusters), frozenset(aws_clusters), auto_scaling_group, instance.get("VpcId"), name, kind
+    )
 
 
 def _subnet_networks(subnet: Mapping[str, Any]) -> list[IPNetwork]:
@@ -181,6 +259,7 @@ class Discovery:
         # Cluster name -> the cluster SG id a configuration item carries: used only where
         # DescribeCluster's answer lacks one.
         self.cluster_sg_hints = cluster_sg_hints or {}
+        self._subnet_vpcs: dict[str, str] = {}
 
     def _read_cluster(self, name: str) -> _ClusterReads | str | None:
         """A cluster's own reads (DescribeCluster, its node groups): None when deleted, NOT_REACHED when out of time."""
@@ -194,6 +273,8 @@ class Discovery:
             cluster = dataclasses.replace(cluster, cluster_sg_id=self.cluster_sg_hints[name])
         reads = _ClusterReads(cluster)
         reads.nodegroups = self._nodegroups(name, reads.unresolved)
+        profiles = self._fargate_profiles(name, reads.unresolved)
+        reads.cluster = dataclasses.replace(reads.cluster, fargate_profiles=tuple(profiles))
         return reads
 
     def snapshot(self, clusters: Iterable[str] | None = None) -> Snapshot:
@@ -230,7 +311,16 @@ class Discovery:
         )
         topologies: dict[str, Topology] = {}
         for name, cluster_reads in reads.items():
-            cluster_nodes = [n for n in running if name in n.clusters]
+            if not cluster_reads.cluster.vpc_id:
+                # DescribeCluster always names the VPC; should it not, the cluster's subnets do.
+                vpcs = {self._subnet_vpcs[s] for s in cluster_reads.cluster.subnet_ids if s in self._subnet_vpcs}
+                if len(vpcs) == 1:
+                    cluster_reads.cluster = dataclasses.replace(cluster_reads.cluster, vpc_id=vpcs.pop())
+                else:
+                    cluster_reads.unresolved.append(
+                        f"the VPC of cluster {name} is unknown: no instance counts as a node"
+                    )
+            cluster_nodes = [(n, node) for n in running if (node := cluster_reads.member(n)) is not None]
             node_groups = self._node_groups(cluster_reads, cluster_nodes, subnets)
             control_plane_networks: list[IPNetwork] = []
             for subnet_id in cluster_reads.cluster.subnet_ids:
@@ -278,6 +368,17 @@ class Discovery:
         except ClientError as error:
             if _not_found(error):
                 return None
+            raise _failure("eks", error) from error
+
+    def _fargate_profiles(self, cluster: str, unresolved: list[str]) -> list[str]:
+        """The cluster's Fargate profile names (eks:ListFargateProfiles, paginated)."""
+        try:
+            paginator = self.eks.get_paginator("list_fargate_profiles")
+            return [n for page in paginator.paginate(clusterName=cluster) for n in page.get("fargateProfileNames", ())]
+        except ClientError as error:
+            if _not_found(error):
+                unresolved.append(f"Fargate profiles of {cluster} could not be listed (cluster deleted)")
+                return []
             raise _failure("eks", error) from error
 
     def _nodegroups(self, cluster: str, unresolved: list[str]) -> list[dict[str, Any]]:
@@ -334,12 +435,15 @@ class Discovery:
         return groups
 
     def _subnets(self, subnet_ids: set[str]) -> dict[str, list[IPNetwork]]:
+        """Subnet id -> its IPv4 and IPv6 CIDRs (ec2:DescribeSubnets); records each subnet's VPC."""
         subnets: dict[str, list[IPNetwork]] = {}
         # A filter, not SubnetIds: one deleted subnet must not fail the whole read.
         for chunk in _chunks(sorted(subnet_ids), FILTER_VALUES_MAX):
             for page in pages_of("ec2", self.ec2, "describe_subnets", Filters=[{"Name": "subnet-id", "Values": chunk}]):
                 for subnet in page.get("Subnets", ()):
                     subnets[subnet["SubnetId"]] = _subnet_networks(subnet)
+                    if subnet.get("VpcId"):
+                        self._subnet_vpcs[subnet["SubnetId"]] = str(subnet["VpcId"])
         return subnets
 
     def _launch_template_sgs(self, template: Mapping[str, Any]) -> list[str] | None:
@@ -392,12 +496,12 @@ class Discovery:
     def _node_groups(
         self,
         reads: _ClusterReads,
-        running: list[_RunningNode],
+        running: list[tuple[_RunningNode, Node]],
         subnets: Mapping[str, list[IPNetwork]],
     ) -> list[NodeGroup]:
         grouped: dict[tuple[NodeGroupKind, str], list[Node]] = {}
-        for running_node in running:
-            grouped.setdefault((running_node.group_kind, running_node.group_name), []).append(running_node.node)
+        for running_node, node in running:
+            grouped.setdefault((running_node.group_kind, running_node.group_name), []).append(node)
         node_groups = [NodeGroup(name, kind, tuple(nodes)) for (kind, name), nodes in grouped.items()]
         with_instances = {name for kind, name in grouped if kind is NodeGroupKind.MANAGED}
         for nodegroup in reads.nodegroups:
@@ -432,4 +536,10 @@ class Discovery:
         if remote_access_sg:
             sg_ids.append(remote_access_sg)
         networks = [n for subnet in nodegroup.get("subnets") or () for n in subnets.get(subnet, ())]
-        return Node(f"{name} (launch template, no running instance)", frozenset(sg_ids), tuple(networks))
+        # The node group's own definition (EKS API): AWS-set evidence, not a tag.
+        return Node(
+            f"{name} (launch template, no running instance)",
+            frozenset(sg_ids),
+            tuple(networks),
+            membership=Membership.AWS,
+        )

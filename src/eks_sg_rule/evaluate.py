@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .checks import CheckResult, Judge, Status
-from .model import Topology
+from .model import Membership, Topology
 from .requirements import Level, checks_for
 
 CLUSTER_TYPE = "AWS::EKS::Cluster"
@@ -122,6 +122,9 @@ def judge_cluster(topology: Topology, settings: Settings) -> ClusterVerdict:
         compliance = Status.COMPLIANT
         passed = [r.check_id for r in results if r.status is Status.COMPLIANT]
         annotation = f"{settings.level.value} level: {', '.join(passed)} pass"
+        by_tags = [g.label for g in topology.node_groups if g.membership is Membership.TAGS]
+        if by_tags:
+            annotation += f"; node membership of {', '.join(by_tags)} rests on user-set tags only"
     evaluation = ResourceEvaluation(CLUSTER_TYPE, cluster.name, compliance, annotation, results)
     return ClusterVerdict(topology, results, evaluation)
 

@@ -72,17 +72,65 @@ class SecurityGroup:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
+class Membership(StrEnum):
+    """How a node is known to belong to its cluster.
+
+    `aws`: by evidence AWS sets and a user cannot (the node is an instance of an Auto Scaling group
+    that one of the cluster's managed node groups lists in `resources.autoScalingGroups`, an
+    `aws:`-prefixed tag naming the cluster, or the launch template of a managed node group).
+    `tags`: only by tags anyone allowed `ec2:CreateTags` can set (`kubernetes.io/cluster/<name>`,
+    `eks:cluster-name`, Karpenter's tags).
+    """
+
+    AWS = "aws"
+    TAGS = "tags"
+
+
+@dataclass(frozen=True, slots=True)
+class Interface:
+    """One network interface of a node: its SGs and the addresses it sends from and receives on.
+
+    `networks` hold the interface's private addresses (/32, /128) and delegated prefixes, of both
+    families; the engine keeps only the cluster's family. (EC2 DescribeInstances
+    `NetworkInterfaces[]`.)
+    """
+
+    interface_id: str
+    security_group_ids: frozenset[str]
+    networks: tuple[IPNetwork, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     """A worker node, or the shape a node group's future nodes will have.
 
-    `networks` are the node's private addresses (/32 or /128); for a node group with no running
-    instance they are the node group's subnet CIDRs, the addresses its nodes will take.
+    `security_group_ids` and `networks` are the primary network interface's (device index 0): it
+    carries the node's own traffic (kubelet, host-network pods) and pods. `pod_interfaces` are the
+    secondary interfaces that carry pod addresses (the VPC CNI's secondary interfaces, which with
+    custom networking sit in other subnets with other SGs); trunk interfaces are not listed (they
+    carry no traffic of their own). For a node group with no running instance, `networks` are the
+    node group's subnet CIDRs, the addresses its nodes will take.
     """
 
     node_id: str
     security_group_ids: frozenset[str]
     networks: tuple[IPNetwork, ...] = ()
+    pod_interfaces: tuple[Interface, ...] = ()
+    membership: Membership = Membership.TAGS
+
+    @property
+    def primary(self) -> Interface:
+        return Interface(f"{self.node_id} primary", self.security_group_ids, self.networks)
+
+    @property
+    def interfaces(self) -> tuple[Interface, ...]:
+        """Every interface that carries traffic: the primary first, then the pod interfaces."""
+        return (self.primary, *self.pod_interfaces)
+
+    @property
+    def all_security_group_ids(self) -> frozenset[str]:
+        """The SGs of every interface of the node."""
+        return frozenset(sg for interface in self.interfaces for sg in interface.security_group_ids)
 
 
 class NodeGroupKind(StrEnum):
@@ -99,6 +147,13 @@ class NodeGroup:
     nodes: tuple[Node, ...]
     # True when no instance runs and the nodes' shape comes from the node group's launch template.
     from_template: bool = False
+
+    @property
+    def membership(self) -> Membership:
+        """`aws` only when every node's membership is; one tag-only node makes the group `tags`."""
+        if self.nodes and all(node.membership is Membership.AWS for node in self.nodes):
+            return Membership.AWS
+        return Membership.TAGS
 
     @property
     def label(self) -> str:
@@ -130,6 +185,30 @@ class Cluster:
     subnet_ids: tuple[str, ...] = ()
     ip_family: IpFamily = IpFamily.IPV4
     arn: str | None = None
+    # EKS Fargate profiles of the cluster (eks:ListFargateProfiles): pods there get the cluster SG.
+    fargate_profiles: tuple[str, ...] = ()
+
+    def addresses(self, networks: tuple[IPNetwork, ...]) -> tuple[IPNetwork, ...]:
+        """Only the networks of the cluster's address family: an `ipv4` cluster carries kubelet
+        and API traffic over IPv4, an `ipv6` cluster over IPv6 (kubernetesNetworkConfig.ipFamily)."""
+        version = 6 if self.ip_family is IpFamily.IPV6 else 4
+        return tuple(network for network in networks if network.version == version)
+
+    @property
+    def predates_cluster_sg(self) -> bool:
+        """True for clusters before Kubernetes 1.14 with platform eks.3, which have no cluster SG.
+
+        The cluster SG exists from 1.14 on platform eks.3 and on every later version. An unknown
+        version or platform is not taken as old.
+        """
+        try:
+            major, minor = (int(part) for part in (self.version or "").split(".")[:2])
+        except ValueError:
+            return False
+        if (major, minor) != (1, 14):
+            return (major, minor) < (1, 14)
+        platform = (self.platform_version or "").removeprefix("eks.")
+        return platform.isdigit() and int(platform) < 3
 
     @property
     def control_plane_sg_ids(self) -> tuple[str, ...]:
@@ -156,7 +235,8 @@ class Topology:
 
     @property
     def worker_sg_ids(self) -> frozenset[str]:
-        return frozenset(sg for group in self.node_groups for node in group.nodes for sg in node.security_group_ids)
+        """The SGs of every interface of every node."""
+        return frozenset(sg for group in self.node_groups for node in group.nodes for sg in node.all_security_group_ids)
 
     @property
     def has_nodes(self) -> bool:

@@ -39,6 +39,20 @@ class Traffic(StrEnum):
     ANY = "any"  # some traffic, of any protocol ("any protocol you expect your worker nodes to use")
 
 
+class NodeInterfaces(StrEnum):
+    """Which network interfaces of the worker nodes a flow judges (on whichever side the nodes are).
+
+    The primary interface (device index 0) carries the node's own traffic (kubelet, host-network
+    pods); every interface that carries pod addresses carries pod traffic.
+    """
+
+    PRIMARY = "primary interfaces"
+    ALL = "every interface"
+    # Worker-to-worker flows only: each interface, from the same kind of interface on the other
+    # nodes (primary from primary, pod interface from pod interface).
+    SAME_KIND = "each interface from the same kind of interface"
+
+
 class Kind(StrEnum):
     FLOWS = "flows"
     TAG_OWNED = "tag"
@@ -54,6 +68,7 @@ class Flow:
     ports: PortSet
     purpose: str
     doc_row: str
+    interfaces: NodeInterfaces = NodeInterfaces.ALL
 
     def describe(self) -> str:
         what = {
@@ -107,7 +122,13 @@ _API_FROM_WORKERS = Flow(
     Direction.INGRESS, Party.WORKERS, Traffic.TCP, _tcp((443, 443)), "API server", "Minimum inbound traffic"
 )
 _KUBELET_TO_WORKERS = Flow(
-    Direction.EGRESS, Party.WORKERS, Traffic.TCP, _tcp((10250, 10250)), "kubelet", "Minimum outbound traffic"
+    Direction.EGRESS,
+    Party.WORKERS,
+    Traffic.TCP,
+    _tcp((10250, 10250)),
+    "kubelet",
+    "Minimum outbound traffic",
+    NodeInterfaces.PRIMARY,
 )
 
 CHECKS: tuple[Check, ...] = (
@@ -141,6 +162,7 @@ CHECKS: tuple[Check, ...] = (
                 _tcp((10250, 10250)),
                 "kubelet",
                 "Minimum inbound traffic (from control plane)",
+                NodeInterfaces.PRIMARY,
             ),
             Flow(
                 Direction.EGRESS,
@@ -157,6 +179,7 @@ CHECKS: tuple[Check, ...] = (
                 PortSet(),
                 "node-to-node",
                 "Minimum inbound traffic (from other worker nodes)",
+                NodeInterfaces.SAME_KIND,
             ),
         ),
     ),
@@ -296,6 +319,20 @@ def checks_for(level: Level) -> tuple[Check, ...]:
     if level is Level.RECOMMENDED:
         return CHECKS
     return tuple(check for check in CHECKS if check.level is Level.MINIMUM)
+
+
+def interface_table() -> str:
+    """Which node interfaces each flow judges, as the README's "How traffic is judged" shows it."""
+    rows = ["| check | flow | node interfaces judged |", "| --- | --- | --- |"]
+    for check in CHECKS:
+        for flow in check.flows:
+            if Party.WORKERS not in (check.subject, flow.peer):
+                continue
+            towards = "from" if flow.direction is Direction.INGRESS else "to"
+            subject = "nodes" if check.subject is Party.WORKERS else check.subject.value
+            what = f"{subject}: {flow.direction.value} {flow.describe()} {towards} {flow.peer.value}"
+            rows.append(f"| `{check.id}` | {what} | {flow.interfaces.value} |")
+    return "\n".join(rows)
 
 
 def markdown_table() -> str:

@@ -116,8 +116,13 @@ def test_scheduled_sweep_reports_every_cluster_and_only_role_sgs(
         "kubelet-blocked": "NON_COMPLIANT",
         "two-owned": "NON_COMPLIANT",
         "legacy-113": "COMPLIANT",
+        "dual-stack-v4": "COMPLIANT",
+        "custom-networking": "NON_COMPLIANT",
+        "fargate-only": "NOT_APPLICABLE",
         "no-nodes": "NOT_APPLICABLE",
     }
+    assert "pods run on Fargate" in sent["fargate-only"]["Annotation"]
+    assert "pod interfaces" in sent["custom-networking"]["Annotation"]
     assert "TAG_OWNED" in sent["two-owned"]["Annotation"]
     assert "several SGs tagged" in sent["two-owned"]["Annotation"]
     assert "no worker nodes" in sent["no-nodes"]["Annotation"]

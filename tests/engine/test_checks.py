@@ -190,15 +190,13 @@ def test_ipv6_node_addresses_are_matched_by_ipv6_cidrs_only() -> None:
         sg("sg-node", [everything(sgs=["sg-node"]), tcp(10250, sgs=["sg-cp"])]),
     ]
     v6_nodes = [nodegroup("ng", ["sg-node"], ips=["2600:1f14::10"])]
-    assert judge(topology(groups, v6_nodes, additional=["sg-cp"]), "CP_SG_MINIMUM").status is Status.NON_COMPLIANT
+    v6 = {"additional": ["sg-cp"], "family": IpFamily.IPV6}
+    assert judge(topology(groups, v6_nodes, **v6), "CP_SG_MINIMUM").status is Status.NON_COMPLIANT
     # Egress to an IPv6 node needs an IPv6 range too: 0.0.0.0/0 alone does not reach it.
     groups[1] = sg("sg-cp", [tcp(443, cidrs=["2600:1f14::/56"])])
-    assert (
-        "cannot send kubelet TCP 10250"
-        in judge(topology(groups, v6_nodes, additional=["sg-cp"]), "CP_SG_MINIMUM").detail
-    )
+    assert "cannot send kubelet TCP 10250" in judge(topology(groups, v6_nodes, **v6), "CP_SG_MINIMUM").detail
     groups[1] = sg("sg-cp", [tcp(443, cidrs=["2600:1f14::/56"])], [everything(cidrs=["0.0.0.0/0", "::/0"])])
-    assert judge(topology(groups, v6_nodes, additional=["sg-cp"]), "CP_SG_MINIMUM").status is Status.COMPLIANT
+    assert judge(topology(groups, v6_nodes, **v6), "CP_SG_MINIMUM").status is Status.COMPLIANT
 
 
 @pytest.mark.parametrize(
