@@ -304,8 +304,12 @@ class Judge:
             unreadable = self._unreadable(sg_ids)
             owner = self.worker_owner(side)
             if len(tagged) > 1:
-                blamed = [sg for sg in tagged if sg != self.cluster.cluster_sg_id] or tagged
-                keep = "the cluster SG " + self.cluster.cluster_sg_id if self.cluster.cluster_sg_id in tagged else "one"
+                # Exactly one keeps the tag: the cluster SG when it is on the interface, else the
+                # node's own SG (the first, for a stable choice).
+                cluster_sg = self.cluster.cluster_sg_id
+                kept = cluster_sg if cluster_sg in tagged else tagged[0]
+                blamed = [sg for sg in tagged if sg != kept]
+                keep = f"the cluster SG {kept}" if kept == cluster_sg else kept
                 message = (
                     f"{side.label}: several SGs tagged {self.tag_key} ({names(tagged)}); keep the tag on "
                     f"{keep} and remove it from {names(blamed)}"
@@ -317,6 +321,8 @@ class Judge:
                     Finding(
                         owner,
                         f"{side.label}: none tagged {self.tag_key}=owned{why}; tag exactly one, e.g. {owner}",
+                        # Not when an SG could not be read: its tags are unknown.
+                        tag_repair=None if unreadable else "tag",
                     )
                 )
             elif self._tags(tagged[0])[self.tag_key] != OWNED:

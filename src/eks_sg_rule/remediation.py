@@ -8,14 +8,15 @@ a `manual` change and left alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from .checks import CheckResult, Finding, Judge, Status
-from .model import CLUSTER_TAG_PREFIX, OWNED, Topology
+from .model import CLUSTER_TAG_PREFIX, OWNED, Membership, Topology
 from .network import PortSet
 from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
 
@@ -83,18 +84,70 @@ def _describe(need: _RuleNeed) -> str:
     return "all traffic" if need.all_traffic else f"TCP {need.ports.describe()}"
 
 
+UNTRUSTED = "node membership rests on user-set tags"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What the remediation may touch, and what the operator accepted.
+
+    Mirrors the rule's parameters (ComplianceLevel, ExemptSecurityGroupIds, ClusterNamePattern)
+    plus the operator's opt-ins: AllowTagRemoval and TrustNodeTags (both default false).
+    `only_security_group` limits the plan to the rules and tags that belong on that one SG (the
+    remediation of an `AWS::EC2::SecurityGroup` resource).
+    """
+
+    level: Level = Level.MINIMUM
+    exempt_sg_ids: frozenset[str] = frozenset()
+    cluster_name_pattern: re.Pattern[str] | None = None
+    allow_tag_removal: bool = False
+    trust_node_tags: bool = False
+    only_security_group: str | None = None
+
+    def refusal(self, topology: Topology) -> str | None:
+        """Why this cluster is outside the scope, or None."""
+        cluster = topology.cluster
+        if self.cluster_name_pattern is not None and not self.cluster_name_pattern.fullmatch(cluster.name):
+            return f"cluster {cluster.name} does not match ClusterNamePattern"
+        if cluster.status != "ACTIVE":
+            return f"cluster {cluster.name} is {cluster.status}, not ACTIVE"
+        return None
+
+
+def trusted_security_groups(topology: Topology) -> frozenset[str]:
+    """SGs that belong to the cluster by evidence a user cannot forge with a tag.
+
+    The cluster SG and `securityGroupIds` (DescribeCluster), the SGs the cluster's managed node
+    groups give their nodes (launch template, remote access), and every SG on an interface of a
+    node whose membership evidence is `aws` (model.Membership).
+    """
+    trusted = set(topology.cluster.control_plane_sg_ids)
+    for group in topology.node_groups:
+        for node in group.nodes:
+            if node.membership is Membership.AWS:
+                trusted |= node.all_security_group_ids
+    return frozenset(trusted)
+
+
 class Planner:
-    def __init__(self, topology: Topology, level: Level, allow_tag_removal: bool = False) -> None:
+    """Plans the smallest set of changes that makes one cluster pass a level, inside a Scope."""
+
+    def __init__(
+        self, topology: Topology, level: Level, allow_tag_removal: bool = False, scope: Scope | None = None
+    ) -> None:
         self.topology = topology
-        self.level = level
-        self.allow_tag_removal = allow_tag_removal
-        self.judge = Judge(topology)
+        self.scope = scope or Scope(level=level, allow_tag_removal=allow_tag_removal)
+        self.level = self.scope.level
+        self.allow_tag_removal = self.scope.allow_tag_removal
+        self.judge = Judge(topology, self.scope.exempt_sg_ids)
         self.tag_key = CLUSTER_TAG_PREFIX + topology.cluster.name
+        self.trusted = trusted_security_groups(topology)
 
     def results(self) -> list[CheckResult]:
         return [self.judge.judge(check) for check in checks_for(self.level)]
 
     def plan(self) -> list[Change]:
+        """Every change the level needs, each automatic one checked against scope and trust."""
         rules: dict[tuple[str, Direction, str], _RuleNeed] = {}
         changes: list[Change] = []
         for result in self.results():
@@ -120,7 +173,43 @@ class Planner:
                     permissions=_permissions(need, peer),
                 )
             )
-        return _unique(changes)
+        only = self.scope.only_security_group
+        planned = [self._guarded(change) for change in _unique(changes)]
+        return [change for change in planned if only is None or change.security_group_id == only]
+
+    def _guarded(self, change: Change) -> Change:
+        """The change itself, or a manual one saying why it may not be made automatically."""
+        if not change.automatic:
+            return change
+        reason = self._refusal(change.security_group_id, target=True)
+        peers = [pair["GroupId"] for permission in change.permissions for pair in permission["UserIdGroupPairs"]]
+        for peer in dict.fromkeys(peers):
+            reason = reason or self._refusal(peer, target=False)
+        if reason is None:
+            return change
+        return Change(MANUAL, change.security_group_id, change.checks, f"{change.detail} (not made: {reason})")
+
+    def _refusal(self, sg_id: str, target: bool) -> str | None:
+        topology = self.topology
+        if sg_id not in topology.security_groups:
+            return f"{sg_id} could not be read"
+        if sg_id not in topology.role_sg_ids():
+            return f"{sg_id} plays no role for cluster {topology.cluster.name}"
+        if target and sg_id in self.scope.exempt_sg_ids:
+            return f"{sg_id} is in ExemptSecurityGroupIds"
+        if target and topology.shared_with.get(sg_id):
+            return f"{sg_id} is also used by cluster {', '.join(topology.shared_with[sg_id])}"
+        if target:
+            others = [
+                key[len(CLUSTER_TAG_PREFIX) :]
+                for key in topology.security_groups[sg_id].tags
+                if key.startswith(CLUSTER_TAG_PREFIX) and key != self.tag_key
+            ]
+            if others:
+                return f"{sg_id} is tagged for cluster {', '.join(sorted(others))}"
+        if sg_id not in self.trusted and not self.scope.trust_node_tags:
+            return f"{UNTRUSTED} ({sg_id}; accept with --trust-node-tags or TrustNodeTags=true)"
+        return None
 
     def _flow(
         self, check_id: str, finding: Finding, rules: dict[tuple[str, Direction, str], _RuleNeed]
@@ -140,15 +229,16 @@ class Planner:
 
     def _tag(self, check_id: str, finding: Finding) -> Change:
         sg_id = finding.security_group_id
-        if finding.tag_repair == "tag":
+        if finding.tag_repair == "tag" and sg_id:
             return Change(
                 CREATE_TAGS, sg_id, (check_id,), f"set {self.tag_key}=owned on {sg_id}", tags={self.tag_key: OWNED}
             )
         if finding.tag_repair == "untag" and self.allow_tag_removal:
-            return Change(
-                DELETE_TAGS, sg_id, (check_id,), f"remove {self.tag_key} from {sg_id}", tags={self.tag_key: ""}
-            )
-        why = "tag removal needs AllowTagRemoval" if finding.tag_repair == "untag" else "not repairable automatically"
+            detail = f"remove {self.tag_key} from {sg_id}"
+            return Change(DELETE_TAGS, sg_id, (check_id,), detail, tags={self.tag_key: ""})
+        why = (
+            "tag removal needs --allow-tag-removal" if finding.tag_repair == "untag" else "not repairable automatically"
+        )
         return Change(MANUAL, sg_id, (check_id,), f"{finding.message} ({why})")
 
 
@@ -167,31 +257,63 @@ def _unique(changes: Iterable[Change]) -> list[Change]:
     return unique
 
 
-def apply(ec2: Any, changes: Iterable[Change]) -> list[Change]:
-    """Apply the automatic changes; a rule or tag already present counts as done. Returns what was applied."""
-    applied: list[Change] = []
-    for change in changes:
+class ApplyFailed(Exception):
+    """A write failed: the apply stopped there. `changes` carry applied / failed / planned."""
+
+    def __init__(self, change: Change, error: ClientError, changes: tuple[Change, ...]) -> None:
+        applied = [c for c in changes if c.status == APPLIED]
+        done = "; ".join(f"{c.action} {c.security_group_id}" for c in applied) or "nothing"
+        code = error.response.get("Error", {}).get("Code", "Unknown")
+        super().__init__(f"{change.action} on {change.security_group_id} failed ({code}); applied before it: {done}")
+        self.changes = changes
+
+
+def apply(ec2: Any, changes: Iterable[Change], on_change: Any = None) -> tuple[Change, ...]:
+    """Apply the automatic changes in order (EC2 AuthorizeSecurityGroupIngress/Egress, CreateTags,
+    DeleteTags with the tag key); a rule already present counts as applied. Returns every change
+    with its status. A failed write stops the apply: raises ApplyFailed carrying what was applied
+    before it. `on_change(change)` is called after each write (for logging)."""
+    result: list[Change] = []
+    pending = list(changes)
+    for index, change in enumerate(pending):
+        if not change.automatic:
+            result.append(change)
+            continue
         try:
-            if change.action == AUTHORIZE_INGRESS:
-                ec2.authorize_security_group_ingress(
-                    GroupId=change.security_group_id, IpPermissions=list(change.permissions)
-                )
-            elif change.action == AUTHORIZE_EGRESS:
-                ec2.authorize_security_group_egress(
-                    GroupId=change.security_group_id, IpPermissions=list(change.permissions)
-                )
-            elif change.action == CREATE_TAGS:
-                tags = [{"Key": key, "Value": value} for key, value in change.tags.items()]
-                ec2.create_tags(Resources=[change.security_group_id], Tags=tags)
-            elif change.action == DELETE_TAGS:
-                ec2.delete_tags(Resources=[change.security_group_id], Tags=[{"Key": key} for key in change.tags])
-            else:
-                continue
+            _write(ec2, change)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "InvalidPermission.Duplicate":
-                raise
-        applied.append(change)
-    return applied
+            failed = replace(change, status=FAILED)
+            result.append(failed)
+            if on_change:
+                on_change(failed)
+            raise ApplyFailed(change, error, (*result, *pending[index + 1 :])) from error
+        done = replace(change, status=APPLIED)
+        result.append(done)
+        if on_change:
+            on_change(done)
+    return tuple(result)
+
+
+def _write(ec2: Any, change: Change) -> None:
+    try:
+        if change.action == AUTHORIZE_INGRESS:
+            ec2.authorize_security_group_ingress(
+                GroupId=change.security_group_id, IpPermissions=list(change.permissions)
+            )
+        elif change.action == AUTHORIZE_EGRESS:
+            ec2.authorize_security_group_egress(
+                GroupId=change.security_group_id, IpPermissions=list(change.permissions)
+            )
+        elif change.action == CREATE_TAGS:
+            tags = [{"Key": key, "Value": value} for key, value in change.tags.items()]
+            ec2.create_tags(Resources=[change.security_group_id], Tags=tags)
+        elif change.action == DELETE_TAGS:
+            if not change.tags:
+                raise ValueError("a DeleteTags request without tag keys would delete every tag")
+            ec2.delete_tags(Resources=[change.security_group_id], Tags=[{"Key": key} for key in change.tags])
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "InvalidPermission.Duplicate":
+            raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,19 +353,27 @@ def remediate(
     apply_changes: bool,
     allow_tag_removal: bool = False,
     trust_node_tags: bool = False,
+    scope: Scope | None = None,
+    on_change: Any = None,
 ) -> Outcome:
     """Re-read the live state, plan, and (when asked) apply and re-check one cluster.
 
-    `discover` is a callable returning a fresh Snapshot: the plan never trusts an older view
-    (AWS Config may trigger remediation from a stale snapshot of an already fixed resource).
+    `discover` is a callable returning a fresh evaluate.Snapshot of the account (the plan never
+    trusts an older view: AWS Config may trigger remediation from a stale snapshot of an already
+    fixed resource). `scope` overrides level, allow_tag_removal and trust_node_tags. Raises
+    RemediationError for a cluster that does not exist or is outside the scope, ApplyFailed when a
+    write fails.
     """
+    scope = scope or Scope(level=level, allow_tag_removal=allow_tag_removal, trust_node_tags=trust_node_tags)
     topology = discover().topologies.get(cluster)
     if topology is None:
         raise RemediationError(f"cluster {cluster} not found in this account and region")
-    changes = tuple(Planner(topology, level, allow_tag_removal).plan())
+    if refusal := scope.refusal(topology):
+        raise RemediationError(refusal)
+    changes = tuple(Planner(topology, scope.level, scope=scope).plan())
     if not apply_changes or not any(change.automatic for change in changes):
-        return Outcome(cluster, level, changes, applied=False, remaining=changes)
-    apply(ec2, changes)
+        return Outcome(cluster, scope.level, changes, applied=False, remaining=changes)
+    applied = apply(ec2, changes, on_change)
     after = discover().topologies.get(cluster)
-    remaining = tuple(Planner(after, level, allow_tag_removal).plan()) if after else ()
-    return Outcome(cluster, level, changes, applied=True, remaining=remaining)
+    remaining = tuple(Planner(after, scope.level, scope=scope).plan()) if after else ()
+    return Outcome(cluster, scope.level, applied, applied=True, remaining=remaining)

@@ -50,7 +50,9 @@ def test_plan_adds_group_pair_rules_only_and_changes_nothing(account: Account) -
     _, control_plane, node = kubelet_blocked(account)
     before = account.ec2.describe_security_groups(GroupIds=[node])["SecurityGroups"][0]["IpPermissions"]
 
-    outcome = remediate(account.discovery().snapshot, account.ec2, "c1", Level.MINIMUM, apply_changes=False)
+    outcome = remediate(
+        account.discovery().snapshot, account.ec2, "c1", Level.MINIMUM, apply_changes=False, trust_node_tags=True
+    )
 
     assert not outcome.applied
     assert [c.to_json() for c in outcome.changes] == [
@@ -72,8 +74,12 @@ def test_apply_fixes_the_cluster_and_a_second_run_changes_nothing(account: Accou
     kubelet_blocked(account)
     assert cluster_compliance(account, Level.MINIMUM) == "NON_COMPLIANT"
 
-    first = remediate(account.discovery().snapshot, account.ec2, "c1", Level.MINIMUM, apply_changes=True)
-    second = remediate(account.discovery().snapshot, account.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    first = remediate(
+        account.discovery().snapshot, account.ec2, "c1", Level.MINIMUM, apply_changes=True, trust_node_tags=True
+    )
+    second = remediate(
+        account.discovery().snapshot, account.ec2, "c1", Level.MINIMUM, apply_changes=True, trust_node_tags=True
+    )
 
     assert first.applied and first.done
     assert cluster_compliance(account, Level.MINIMUM) == "COMPLIANT"
@@ -87,7 +93,9 @@ def test_recommended_level_merges_overlapping_needs_and_leaves_cidr_openings_to_
         GroupId=node, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
     )
 
-    outcome = remediate(account.discovery().snapshot, account.ec2, "c1", Level.RECOMMENDED, apply_changes=True)
+    outcome = remediate(
+        account.discovery().snapshot, account.ec2, "c1", Level.RECOMMENDED, apply_changes=True, trust_node_tags=True
+    )
 
     by_action: dict[str, list[Any]] = {}
     for change in outcome.changes:
@@ -114,11 +122,17 @@ def test_duplicate_owned_tags_are_removed_only_when_allowed(account: Account) ->
 
     refused = remediate(account.discovery().snapshot, account.ec2, "c1", Level.MINIMUM, apply_changes=True)
     assert [(c.action, c.security_group_id) for c in refused.changes] == [(MANUAL, node)]
-    assert "AllowTagRemoval" in refused.changes[0].detail
+    assert "--allow-tag-removal" in refused.changes[0].detail
     assert cluster_compliance(account, Level.MINIMUM) == "NON_COMPLIANT"
 
     allowed = remediate(
-        account.discovery().snapshot, account.ec2, "c1", Level.MINIMUM, apply_changes=True, allow_tag_removal=True
+        account.discovery().snapshot,
+        account.ec2,
+        "c1",
+        Level.MINIMUM,
+        apply_changes=True,
+        allow_tag_removal=True,
+        trust_node_tags=True,
     )
     assert [(c.action, c.security_group_id) for c in allowed.changes] == [("delete_tags", node)]
     assert allowed.done
@@ -150,11 +164,11 @@ def test_remediation_input_is_validated_before_any_call(request_: Any, message: 
 def test_remediation_lambda_fixes_the_clusters_using_an_sg(account: Account, lambda_context: LambdaContext) -> None:
     _, _, node = kubelet_blocked(account)
 
-    dry = lambda_handler({"ResourceId": node, "DryRun": "true"}, lambda_context)
+    dry = lambda_handler({"ResourceId": node, "DryRun": "true", "TrustNodeTags": "true"}, lambda_context)
     assert dry["clusters"][0]["applied"] is False
     assert cluster_compliance(account, Level.MINIMUM) == "NON_COMPLIANT"
 
-    done = lambda_handler({"ResourceId": node, "DryRun": False}, lambda_context)
+    done = lambda_handler({"ResourceId": node, "DryRun": False, "TrustNodeTags": True}, lambda_context)
     assert done["clusters"][0]["cluster"] == "c1"
     assert done["clusters"][0]["applied"] is True
     assert cluster_compliance(account, Level.MINIMUM) == "COMPLIANT"

@@ -108,3 +108,22 @@ def test_a_sweep_short_of_time_writes_what_it_computed_and_names_the_rest(
         e["ComplianceType"] != "NOT_APPLICABLE" or e["ComplianceResourceId"] in ("no-nodes", "fargate-only")
         for e in clusters
     )
+
+
+@pytest.mark.parametrize("event_file", ["cluster-change.json", "sg-change.json"])
+def test_a_change_event_short_of_time_fails_naming_the_clusters_and_writes_nothing_false(
+    account: SeededAccount, put_evaluations: ConfigResultStore, event_file: str
+) -> None:
+    from tests.e2e.test_handler import with_item
+
+    resource = (
+        "kubelet-blocked" if event_file.startswith("cluster") else account.clusters["kubelet-blocked"].node_sg_ids[0]
+    )
+    event = with_item(load_event(event_file), resource)
+
+    with pytest.raises(RuleEvaluationError, match=r"ran short of time; \d+ cluster\(s\) left for the next run"):
+        lambda_handler(event, ShortOfTime(calls=0))
+
+    # Nothing unread is reported "not found", and no SG verdict rests on clusters that were not read.
+    assert [e for e in put_evaluations.evaluations if e["ComplianceType"] == "NOT_APPLICABLE"] == []
+    assert all(e["ComplianceResourceType"] == "AWS::EKS::Cluster" for e in put_evaluations.evaluations)
