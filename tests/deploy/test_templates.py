@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 
 TEMPLATES = [
     ROOT / "template.yaml",
-    *sorted((ROOT / "conformance-packs").glob("*.yaml")),
+    *sorted((ROOT / "conformance-packs").glob("**/*.yaml")),
     *sorted((ROOT / "deploy").glob("*.yaml")),
 ]
 
@@ -36,7 +36,7 @@ def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for policy in function["Properties"]["Policies"]:
         document = policy["Fn::If"][1] if "Fn::If" in policy else policy
-        found.extend(document["Statement"])
+        found.extend(document.get("PolicyDocument", document)["Statement"])
     return found
 
 
@@ -115,9 +115,9 @@ def test_the_remediation_writes_only_what_it_needs(template: dict[str, Any]) -> 
         "ec2:AuthorizeSecurityGroupIngress",
         "ec2:CreateTags",
         "ec2:DeleteTags",
+        "sts:AssumeRole",  # only with RemediationExecutionRoleName, inside the organisation (test_rollout)
     ]
-    [untag] = [s for s in statements(template["Resources"]["RemediationFunction"]) if "ec2:DeleteTags" in actions(s)]
-    assert untag["Condition"]["ForAllValues:StringLike"]["aws:TagKeys"] == ["kubernetes.io/cluster/*"]
+    assert_tag_writes_are_scoped(statements(template["Resources"]["RemediationFunction"]))
     automation = template["Resources"]["RemediationAutomationRole"]["Properties"]["Policies"]
     assert [a for p in automation for s in p["PolicyDocument"]["Statement"] for a in actions(s)] == [
         "lambda:InvokeFunction"
@@ -130,6 +130,10 @@ def test_the_remediation_writes_only_what_it_needs(template: dict[str, Any]) -> 
         "ComplianceLevel",
         "DryRun",
         "AllowTagRemoval",
+        "TrustNodeTags",
+        "ExemptSecurityGroupIds",
+        "ClusterNamePattern",
+        "ExecutionRoleName",
         "AutomationAssumeRole",
     }
     remediation = template["Resources"]["RemediationConfiguration"]
@@ -173,3 +177,13 @@ def test_cfn_lint_finds_nothing(path: Path) -> None:
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
     done = subprocess.run([str(cfn_lint), str(path)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def assert_tag_writes_are_scoped(granted: list[dict[str, Any]]) -> None:
+    """CreateTags/DeleteTags only for kubernetes.io/cluster/* keys, never for a request naming no key."""
+    for action in ("ec2:CreateTags", "ec2:DeleteTags"):
+        [statement] = [s for s in granted if action in actions(s)]
+        assert actions(statement) == [action]
+        assert statement["Condition"]["ForAllValues:StringLike"]["aws:TagKeys"] == ["kubernetes.io/cluster/*"]
+        assert statement["Condition"]["Null"]["aws:TagKeys"] == "false"
+        assert "security-group/*" in statement["Resource"]["Fn::Sub"]
