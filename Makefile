@@ -8,7 +8,7 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install demo test lint typecheck unit validate bench build deploy sam clean
+.PHONY: install demo test lint typecheck unit validate bench build deploy sam pack clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ test: lint typecheck validate unit
 
 ## validate: cfn-lint on every CloudFormation template, and `sam validate --lint` (offline)
 validate: $(STAMP) $(SAM)
-	$(BIN)/cfn-lint template.yaml conformance-packs/*.yaml deploy/*.yaml
+	$(BIN)/cfn-lint template.yaml conformance-packs/source/*.yaml deploy/*.yaml
 	$(SAM) validate --lint
 
 lint: $(STAMP)
@@ -55,6 +55,16 @@ build: $(SAM)
 
 deploy: build
 	$(SAM) deploy
+
+## pack: render the conformance pack with literal values (AWS Config needs the Automation role ARN
+## literal), from the stack's outputs: make pack RULE_FUNCTION_ARN=... REMEDIATION_DOCUMENT=...
+## AUTOMATION_ROLE_ARN=... [PACK_PARAMETERS="ComplianceLevel=recommended ..."]
+PACK_SOURCE := conformance-packs/source/eks-security-groups.yaml
+PACK := build/conformance-packs/eks-security-groups.yaml
+pack: $(STAMP)
+	$(BIN)/python deploy/render_pack.py $(PACK_SOURCE) $(PACK) RuleFunctionArn=$(RULE_FUNCTION_ARN) \
+		RemediationDocumentName=$(REMEDIATION_DOCUMENT) AutomationAssumeRoleArn=$(AUTOMATION_ROLE_ARN) $(PACK_PARAMETERS)
+	$(BIN)/cfn-lint $(PACK)
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .venv-c7n .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info
