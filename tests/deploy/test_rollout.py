@@ -44,7 +44,6 @@ READS = {
     "ec2:DescribeSubnets",
     "ec2:DescribeLaunchTemplateVersions",
     "ec2:GetManagedPrefixListEntries",
-    "ec2:DescribeNetworkInterfaces",
 }
 
 
