@@ -27,6 +27,7 @@ STYLES: dict[str, Literal["-", "--", ":"]] = {OK: "-", FAILED: "--", UNKNOWN: ":
 MARKS = {OK: "✓", FAILED: "✗", UNKNOWN: "?"}
 SG_COLOURS = {Status.COMPLIANT: "#2e7d32", Status.NON_COMPLIANT: "#c62828", Status.NOT_APPLICABLE: "#6d6d6d"}
 
+INTERNET_FILL = "#e8eaf6"
 CONTROL_PLANE = "control plane"
 INTERNET = "internet"
 # Layout in data units: three columns, node groups stacked on the right of the control plane.
@@ -183,14 +184,14 @@ class _Drawing:
         lines = 1 + len(_group_sgs(group))
         return max(lines * LINE + 0.5, len(between) * EDGE_GAP + 0.4, len(side) * 0.7 + 0.5)
 
-    def box(self, left: float, bottom: float, width: float, height: float, colour: str) -> None:
+    def box(self, left: float, bottom: float, width: float, height: float, colour: str, fill: str = "#f7f9fc") -> None:
         self.axes.add_patch(
             FancyBboxPatch(
                 (left, bottom),
                 width,
                 height,
                 boxstyle="round,pad=0.02,rounding_size=0.15",
-                facecolor="#f7f9fc",
+                facecolor=fill,
                 edgecolor=colour,
                 linewidth=1.6,
             )
@@ -244,7 +245,7 @@ class _Drawing:
 
     def internet(self) -> None:
         if any(edge.target == INTERNET for edge in self.edges):
-            self.box(NET_LEFT, self.bottom, NET_RIGHT - NET_LEFT, self.body + self.top_lane, "#5c6bc0")
+            self.box(NET_LEFT, self.bottom, NET_RIGHT - NET_LEFT, self.body + self.top_lane, "#5c6bc0", INTERNET_FILL)
             anywhere = "::/0" if self.cluster.ip_family.value == "ipv6" else "0.0.0.0/0"
             middle = ((NET_LEFT + NET_RIGHT) / 2, self.bottom + (self.body + self.top_lane) / 2)
             self.axes.text(*middle, f"internet\n{anywhere}", ha="center", va="center", fontsize=9)
