@@ -24,21 +24,12 @@ from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    PartialCredentialsError,
-    ProfileNotFound,
-    ReadTimeoutError,
-)
+from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
-from .discovery import Discovery, DiscoveryError
+from .discovery import Discovery
 from .evaluate import Settings, Snapshot, evaluate
-from .remediation import Outcome, RemediationError, remediate
+from .remediation import Outcome, remediate
+from .report.errors import OutputError, UsageError, describe_error
 from .report.fix import fix_json, fix_markdown, fix_table
 from .report.markdown import render_markdown
 from .report.progress import CountingEks, Progress
@@ -52,27 +43,6 @@ CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]*")
 CLUSTER_NAME_MAX = 100
 SCAN_FORMATS = ("table", "json", "markdown", "html")
 FIX_FORMATS = ("table", "json", "markdown")
-CREDENTIAL_CODES = frozenset(
-    {
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "InvalidAccessKeyId",
-        "SignatureDoesNotMatch",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "RequestExpired",
-        "AuthFailure",
-    }
-)
-MAX_MESSAGE = 300
-
-
-class UsageError(Exception):
-    """The command line or the environment cannot work as given; the message says what to change."""
-
-
-class OutputError(Exception):
-    """The report could not be written (a full disk, a missing directory)."""
 
 
 def tool_version() -> str:
@@ -87,6 +57,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with its errors raised as UsageError: main prints them as one line and exits 2."""
 
     def error(self, message: str) -> NoReturn:
+        """Raise instead of printing usage and exiting: the message stays one line."""
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
@@ -373,54 +344,6 @@ def _write(text: str, path: str | None, out: TextIO) -> None:
     except OSError as error:
         _silence(out)
         raise OutputError(f"could not write the report: {error.strerror or error}") from None
-
-
-HTML_BODY = re.compile(r"<\s*(!doctype|html|head|body|title)\b", re.IGNORECASE)
-
-
-def one_line(text: str) -> str:
-    """Any message as one readable line: an HTML error page is named as such, never passed through."""
-    match = HTML_BODY.search(text)
-    if match:
-        title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-        what = f" ({' '.join(title.group(1).split())})" if title else ""
-        text = f"{text[: match.start()].strip()} the endpoint answered with an HTML page{what}, not an AWS response"
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
-
-
-def _credentials_hint(endpoint: str | None) -> str:
-    if endpoint:
-        return (
-            "; an emulator needs credentials too, fake ones will do (AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test)"
-        )
-    return "; set AWS_PROFILE, run `aws configure` or `aws sso login`"
-
-
-def describe_error(error: BaseException, endpoint: str | None) -> str:
-    """One line saying what failed and, where it helps, what to do."""
-    if isinstance(error, (UsageError, OutputError, RemediationError)):
-        return one_line(str(error))
-    if isinstance(error, DiscoveryError):
-        if error.code in CREDENTIAL_CODES:
-            return one_line(f"{error}: the credentials were refused") + _credentials_hint(endpoint)
-        return one_line(str(error)) + (f" (the caller needs {error.action})" if error.access_denied else "")
-    if isinstance(error, ClientError):
-        details = error.response.get("Error", {})
-        code = details.get("Code", "Unknown")
-        text = one_line(f"{error.operation_name} failed: {code}: {details.get('Message', '')}")
-        return text + (_credentials_hint(endpoint) if code in CREDENTIAL_CODES else "")
-    if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
-        return "no usable AWS credentials found" + _credentials_hint(endpoint)
-    if isinstance(error, (EndpointConnectionError, ConnectTimeoutError, ConnectionClosedError)):
-        where = endpoint or getattr(error, "kwargs", {}).get("endpoint_url", "AWS")
-        hint = "is the endpoint running?" if endpoint else "check the network, a proxy, and the region"
-        return f"could not connect to {where}: {hint}"
-    if isinstance(error, ReadTimeoutError):
-        return f"no answer from {endpoint or 'AWS'} in time: try again, or check the endpoint"
-    if isinstance(error, BotoCoreError):
-        return one_line(str(error))
-    return one_line(f"unexpected {type(error).__name__}: {error}") + " (run with --debug for the traceback)"
 
 
 def _stop_now_if_reads_are_running(code: int) -> None:

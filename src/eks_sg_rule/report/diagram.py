@@ -52,10 +52,12 @@ class Edge:
 
     @property
     def label(self) -> str:
+        """`TCP 443 (API server)`."""
         return f"{self.traffic} ({self.purpose})"
 
     @property
     def status(self) -> str:
+        """Failed when either side's half fails; ok when a half was judged and none failed."""
         if FAILED in self.halves:
             return FAILED
         return OK if OK in self.halves else UNKNOWN
@@ -153,7 +155,7 @@ def _group_title(group: NodeGroup) -> str:
     return f"{group.label} · {len(group.nodes)} node(s)"
 
 
-class _Drawing:
+class _Drawing:  # one figure per cluster; its methods draw one part each
     """One cluster's figure: boxes for the control plane, each node group and the internet; arrows between."""
 
     def __init__(self, topology: Topology, edges: list[Edge], sg_status: Mapping[str, Status]) -> None:

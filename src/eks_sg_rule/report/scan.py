@@ -21,6 +21,7 @@ CLUSTER_SG = "cluster SG"
 CONTROL_PLANE_SG = "control-plane SG"
 WORKER_SG = "worker SG"
 STATUSES = tuple(status.value for status in Status)
+_NO_RESULT = CheckResult("", Status.NOT_APPLICABLE, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class Missing:
     peer: str  # an SG id, or an address range (0.0.0.0/0, ::/0)
 
     def to_json(self) -> dict[str, str]:
+        """{"security_group_id", "direction", "protocol", "ports", "peer"}."""
         return {
             "security_group_id": self.security_group_id,
             "direction": self.direction,
@@ -69,6 +71,7 @@ class CheckView:
     is_flow_check: bool
 
     def to_json(self) -> dict[str, Any]:
+        """{"id", "status", "detail", "title", "doc_url"}, and `missing` on a failing traffic check."""
         document: dict[str, Any] = {
             "id": self.result.check_id,
             "status": self.result.status.value,
@@ -95,13 +98,16 @@ class EvaluationView:
 
     @property
     def is_cluster(self) -> bool:
+        """An EKS cluster's evaluation (else an SG's)."""
         return self.evaluation.resource_type == CLUSTER_TYPE
 
     @property
     def status(self) -> Status:
+        """The evaluation's compliance."""
         return self.evaluation.compliance_type
 
     def to_json(self) -> dict[str, Any]:
+        """The engine's evaluation document plus `region`, and for an SG `group_name`, `clusters`, `roles`."""
         document = self.evaluation.to_json()
         document["region"] = self.region
         document["checks"] = [check.to_json() for check in self.checks]
@@ -125,14 +131,17 @@ class ScanResult:
 
     @property
     def clusters(self) -> tuple[EvaluationView, ...]:
+        """The cluster evaluations, every region."""
         return tuple(view for view in self.evaluations if view.is_cluster)
 
     @property
     def security_groups(self) -> tuple[EvaluationView, ...]:
+        """The SG evaluations, every region."""
         return tuple(view for view in self.evaluations if not view.is_cluster)
 
     @property
     def non_compliant(self) -> bool:
+        """Whether anything is NON_COMPLIANT: the scan's exit code 1."""
         return any(view.status is Status.NON_COMPLIANT for view in self.evaluations)
 
     def summary(self) -> dict[str, dict[str, int]]:
@@ -226,9 +235,6 @@ def _sg_check_findings(
     if len(users) > 1:
         users = [name for name in users if result.detail.startswith(f"{name}: ")] or users
     return [finding for name in users for finding in results.get(name, {}).get(result.check_id, _NO_RESULT).findings]
-
-
-_NO_RESULT = CheckResult("", Status.NOT_APPLICABLE, "")
 
 
 def _region_views(scan: RegionScan) -> list[EvaluationView]:
