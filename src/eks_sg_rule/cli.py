@@ -146,7 +146,8 @@ def _parser() -> argparse.ArgumentParser:
     fix.add_argument(
         "--trust-node-tags",
         action="store_true",
-        help="accept the cluster tags on the nodes' SGs as they are when planning the TAG_OWNED repair",
+        help="also change SGs of nodes known to belong to the cluster only by tags anyone with ec2:CreateTags "
+        "can set (default: such changes are planned as manual)",
     )
     return parser
 
