@@ -12,6 +12,7 @@ import importlib.metadata
 import json
 import os
 import re
+import signal
 import sys
 import threading
 import traceback
@@ -347,12 +348,26 @@ def _write(text: str, path: str | None, out: TextIO) -> None:
         raise OutputError(f"could not write the report: {error.strerror or error}") from None
 
 
-def _stop_now_if_reads_are_running(code: int) -> None:
-    """Ctrl-C during the concurrent cluster reads: the reader threads would hold the exit until their
-    calls time out, so leave at once (the report was not written; there is nothing to flush)."""
+def _on_interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C. During the concurrent cluster reads the reader threads would hold the exit (the pool
+    waits for them) until their calls time out, so leave at once: nothing was written yet."""
     if any(t.is_alive() and not t.daemon and t is not threading.main_thread() for t in threading.enumerate()):
-        sys.stderr.flush()
-        os._exit(code)
+        print("eks-sg-rule: interrupted", file=sys.stderr, flush=True)
+        os._exit(EXIT_INTERRUPTED)
+    raise KeyboardInterrupt
+
+
+def _handle_interrupts() -> Callable[[], None]:
+    """Install the Ctrl-C handler (main thread only); returns what puts the previous one back."""
+    try:
+        previous = signal.signal(signal.SIGINT, _on_interrupt)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        return lambda: None
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, previous)
+
+    return restore
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -361,16 +376,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
     endpoint: str | None = None
+    restore = _handle_interrupts()
     try:
         args = _parser().parse_args(arguments)
         endpoint = args.endpoint_url
         return scan(args, out) if args.command == "scan" else fix(args, out)
     except KeyboardInterrupt:
         print("eks-sg-rule: interrupted", file=sys.stderr)
-        _stop_now_if_reads_are_running(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except Exception as error:
         if debug:
             traceback.print_exc()
         print(f"eks-sg-rule: error: {describe_error(error, endpoint)}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        restore()

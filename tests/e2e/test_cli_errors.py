@@ -168,14 +168,17 @@ def test_an_html_error_page_is_named_not_passed_through() -> None:
     assert "the endpoint answered with an HTML page (502 Bad Gateway), not an AWS response" in result.stderr
 
 
-def test_ctrl_c_is_130_with_one_line() -> None:
-    # A socket that accepts connections (the kernel does) and never answers: the scan waits on it.
+@pytest.mark.parametrize("names", [[], ["prod", "staging"]], ids=["listing clusters", "reading clusters concurrently"])
+def test_ctrl_c_is_130_with_one_line_at_once(names: list[str]) -> None:
+    # A socket that accepts connections (the kernel does) and never answers: the scan waits on it,
+    # in the main thread (ListClusters) or in the cluster readers (DescribeCluster of named clusters).
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
     url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    named = [arg for name in names for arg in ("--cluster", name)]
     process = subprocess.Popen(
-        [*COMMAND, "scan", "--region", REGION, "--endpoint-url", url],
+        [*COMMAND, "scan", "--region", REGION, "--endpoint-url", url, *named],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=FAKE,
@@ -185,7 +188,7 @@ def test_ctrl_c_is_130_with_one_line() -> None:
         readable, _, _ = select.select([silent], [], [], 30)  # the scan has connected: it is waiting for an answer
         assert readable
         process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=30)
+        stdout, stderr = process.communicate(timeout=10)  # not after the reads' 60 s timeout
     finally:
         process.kill()
         silent.close()
