@@ -151,7 +151,7 @@ def _sg_line(sg_id: str, topology: Topology, role: str, sg_status: Mapping[str, 
 
 def _group_title(group: NodeGroup) -> str:
     if group.from_template:
-        return f"{group.label} (no instance running: its launch template)"
+        return f"{group.label} (launch template, no instance)"
     return f"{group.label} · {len(group.nodes)} node(s)"
 
 
