@@ -1,7 +1,8 @@
 """`make demo`: scan realistic EKS clusters in an embedded local AWS emulator; no AWS account needed.
 
 Starts moto's server in this process on a loopback port, seeds it (demo/seed.py), then runs the
-real `eks-sg-rule scan` against it at both levels. Fake credentials only: nothing leaves the machine.
+real `eks-sg-rule scan` against it at both levels, writes the HTML report, and repairs one cluster.
+Fake credentials only: nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -14,6 +15,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 REGION = "us-east-1"
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "build" / "demo-report.html"
+
+# What each seeded cluster is, and why two are broken on purpose.
+CLUSTERS = """\
+  prod-managed     EKS defaults plus eksctl's control-plane SG: passes every check.
+  kubelet-blocked  BROKEN ON PURPOSE: terraform-aws-eks-style node SG that does not admit TCP 10250 (kubelet)
+                   from the control plane, so `kubectl logs/exec` would hang: WORKER_SG_MINIMUM fails.
+  two-owned        BROKEN ON PURPOSE: the node SG and the cluster SG both carry kubernetes.io/cluster/two-owned=owned,
+                   so the AWS Load Balancer Controller cannot pick one: TAG_OWNED fails.
+  legacy-113       the pre-1.14 CloudFormation quick-start: no cluster SG (the cluster-SG checks do not apply).
+  no-nodes         a new cluster with no worker node yet: NOT_APPLICABLE, the node checks cannot judge.
+"""
+EXIT_CODES = {
+    ("scan", 0): "nothing is NON_COMPLIANT",
+    ("scan", 1): "something is NON_COMPLIANT, as expected: kubelet-blocked and two-owned are broken on purpose",
+    ("fix", 0): "nothing left to change",
+    ("fix", 1): "changes are needed: run with --apply (or some are for a person)",
+}
 
 
 def main() -> int:
@@ -45,10 +65,14 @@ def main() -> int:
             region=REGION,
         )
         print(f"Local AWS emulator at {endpoint}; seeded clusters: {', '.join(account.clusters)}\n")
+        print(CLUSTERS)
         target = ["--endpoint-url", endpoint, "--region", REGION]
+        REPORT.parent.mkdir(parents=True, exist_ok=True)
         commands = [
             ["scan", *target, "--level", "minimum"],
-            ["scan", *target, "--level", "recommended"],
+            ["scan", *target, "--level", "recommended", "--only-failures"],
+            ["scan", *target, "--level", "minimum", "--format", "markdown", "--only-failures"],
+            ["scan", *target, "--level", "recommended", "--format", "html", "--output", str(REPORT)],
             # Then repair one cluster: the plan, applying it, and the scan that follows.
             ["fix", *target, "--cluster", "kubelet-blocked"],
             ["fix", *target, "--cluster", "kubelet-blocked", "--apply"],
@@ -58,11 +82,13 @@ def main() -> int:
         for command in commands:
             print(f"$ eks-sg-rule {' '.join(command)}")
             code = cli_main(command)
-            print(f"(exit code {code})\n")
+            print(f"(exit code {code}: {EXIT_CODES.get((command[0], code), 'an error')})\n")
             worst = max(worst, code)
+        print(f"HTML report (one file, opens offline): {REPORT}")
     finally:
         server.stop()
     # Exit 1 is the answer for the clusters seeded broken on purpose; only errors fail the demo.
+    print("The demo itself exits 0: exit 1 above is the expected verdict; only an error (2) would fail it.")
     return 1 if worst >= EXIT_ERROR else 0
 
 

@@ -1,146 +1,393 @@
 """Command line: `eks-sg-rule scan` runs the rule's engine read-only; `fix` plans and applies repairs.
 
-Exit codes: 0 nothing NON_COMPLIANT, 1 something NON_COMPLIANT, 2 usage or AWS error.
+Exit codes: 0 nothing NON_COMPLIANT, 1 something NON_COMPLIANT, 2 usage, AWS or any other error
+(one line on stderr; `--debug` adds the traceback), 130 when interrupted. A crash never exits 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib.metadata
 import json
+import os
+import re
+import signal
 import sys
-from collections import Counter
-from collections.abc import Sequence
-from typing import Any, TextIO
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
-from .discovery import Discovery, DiscoveryError
-from .evaluate import CLUSTER_TYPE, ResourceEvaluation, Settings, evaluate
-from .remediation import RemediationError, remediate
+from .discovery import Discovery
+from .evaluate import Settings, Snapshot, evaluate
+from .remediation import Outcome, remediate
+from .report.errors import OutputError, UsageError, describe_error
+from .report.fix import fix_json, fix_markdown, fix_table
+from .report.markdown import render_markdown
+from .report.progress import CountingEks, Progress
+from .report.scan import RegionScan, ScanResult, build_result
+from .report.table import render_table
 from .requirements import Level
 
-EXIT_OK, EXIT_NON_COMPLIANT, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_NON_COMPLIANT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+# EKS's own rule for cluster names (CreateCluster): 1-100 characters, a letter or digit first.
+CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]*")
+CLUSTER_NAME_MAX = 100
+SCAN_FORMATS = ("table", "json", "markdown", "html")
+FIX_FORMATS = ("table", "json", "markdown")
 
 
-class UsageError(Exception):
-    pass
+def tool_version() -> str:
+    """The installed package's version (pyproject's), or `unknown` when run from a bare source tree."""
+    try:
+        return importlib.metadata.version("eks-sg-rule")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors raised as UsageError: main prints them as one line and exits 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise instead of printing usage and exiting: the message stays one line."""
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def cluster_name(value: str) -> str:
+    """An argparse type: a name EKS could have given a cluster, checked before any AWS call."""
+    if len(value) > CLUSTER_NAME_MAX or not CLUSTER_NAME.fullmatch(value):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise argparse.ArgumentTypeError(
+            f"{shown!r} ({len(value)} characters) is not an EKS cluster name: 1-100 letters, digits, "
+            "hyphens and underscores, starting with a letter or digit"
+        )
+    return value
+
+
+def endpoint_url(value: str) -> str:
+    """An argparse type: an http(s) URL with a host."""
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a URL: expected http(s)://host[:port]")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--region", help="AWS region (default: from the profile or AWS_REGION)")
-    common.add_argument("--profile", help="AWS named profile")
-    common.add_argument("--endpoint-url", help="send every AWS call here (a local emulator)")
-    common.add_argument("--level", choices=[level.value for level in Level], default=Level.MINIMUM.value)
-    common.add_argument("--format", choices=["table", "json"], default="table")
-
-    parser = argparse.ArgumentParser(
-        prog="eks-sg-rule", description="Check EKS clusters' security groups against AWS's EKS requirements."
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--region",
+        action="append",
+        metavar="REGION",
+        help="AWS region; repeat to scan several (default: AWS_REGION, else AWS_DEFAULT_REGION, else the profile's)",
     )
+    common.add_argument("--profile", help="AWS named profile (default: AWS_PROFILE or the default credentials)")
+    common.add_argument(
+        "--endpoint-url", type=endpoint_url, metavar="URL", help="send every AWS call here (an emulator)"
+    )
+    common.add_argument(
+        "--level",
+        choices=[level.value for level in Level],
+        default=Level.MINIMUM.value,
+        help="minimum: the 3 checks AWS requires (default); recommended: all 8, AWS's recommended rules too",
+    )
+    common.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    common.add_argument("--debug", action="store_true", help="on an error, print the traceback too")
+
+    parser = _Parser(
+        prog="eks-sg-rule",
+        description="Check EKS clusters' security groups against AWS's EKS security group requirements.",
+        epilog="Exit codes: 0 nothing NON_COMPLIANT, 1 something NON_COMPLIANT, 2 usage, AWS or other error, "
+        "130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     scan = commands.add_parser("scan", parents=[common], help="evaluate clusters read-only; never writes to AWS Config")
     scan.add_argument(
-        "--cluster", action="append", metavar="NAME", help="evaluate only this cluster (repeatable; default: all)"
+        "--cluster",
+        action="append",
+        type=cluster_name,
+        metavar="NAME",
+        help="evaluate only this cluster; repeat the flag for several (default: every cluster of the region)",
+    )
+    scan.add_argument(
+        "--format",
+        choices=SCAN_FORMATS,
+        default="table",
+        help="table (default, for a terminal), json (for pipelines), markdown (CI job summary, PR comment), "
+        "html (one self-contained file with a picture of each cluster; use --output)",
+    )
+    scan.add_argument(
+        "--only-failures", action="store_true", help="table and markdown: show only NON_COMPLIANT clusters and SGs"
     )
     fix = commands.add_parser(
         "fix", parents=[common], help="plan (and with --apply, make) the SG changes a cluster needs to pass"
     )
-    fix.add_argument("--cluster", required=True, metavar="NAME", help="the cluster to fix")
+    fix.add_argument(
+        "--cluster",
+        action="append",
+        required=True,
+        type=cluster_name,
+        metavar="NAME",
+        help="a cluster to fix; repeat the flag for several",
+    )
+    fix.add_argument("--format", choices=FIX_FORMATS, default="table", help="table (default), json or markdown")
     fix.add_argument("--apply", action="store_true", help="make the changes (default: print the plan only)")
     fix.add_argument(
         "--allow-tag-removal", action="store_true", help="remove a duplicate kubernetes.io/cluster/<name> tag"
     )
+    fix.add_argument(
+        "--trust-node-tags",
+        action="store_true",
+        help="also change SGs of nodes known to belong to the cluster only by tags anyone with ec2:CreateTags "
+        "can set (default: such changes are planned as manual)",
+    )
     return parser
 
 
-def _clients(args: argparse.Namespace) -> tuple[Any, Any]:
+# --- AWS ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where the calls go: a session (profile), an optional endpoint, the client settings."""
+
+    session: Any
+    endpoint_url: str | None
+
+    def client(self, service: str, region: str, config: Config | None = None) -> Any:
+        """A client for one service and region."""
+        return self.session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=config)
+
+    def eks_ec2(self, region: str) -> tuple[Any, Any]:
+        """EKS and EC2 clients with botocore's standard retries (8 attempts unless AWS_MAX_ATTEMPTS says)."""
+        retries: dict[str, Any] = {"mode": "standard"}
+        if not os.environ.get("AWS_MAX_ATTEMPTS"):
+            retries["max_attempts"] = 8
+        config = Config(retries=retries, user_agent_extra="eks-sg-rule")
+        return self.client("eks", region, config), self.client("ec2", region, config)
+
+    def account(self, region: str) -> str | None:
+        """The account id (sts:GetCallerIdentity), or None when it cannot be had quickly."""
+        config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=5)
+        try:
+            return str(self.client("sts", region, config).get_caller_identity()["Account"])
+        except (BotoCoreError, ClientError, KeyError):
+            return None
+
+
+def _target(args: argparse.Namespace) -> tuple[Target, list[str]]:
+    """The session and the regions: --region, else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's."""
     try:
-        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+        session = boto3.Session(profile_name=args.profile)
     except ProfileNotFound as error:
         raise UsageError(str(error)) from None
-    if not session.region_name:
-        raise UsageError("no AWS region: pass --region or set AWS_REGION")
-    config = Config(retries={"mode": "standard", "max_attempts": 8}, user_agent_extra="eks-sg-rule")
-    return (
-        session.client("eks", endpoint_url=args.endpoint_url, config=config),
-        session.client("ec2", endpoint_url=args.endpoint_url, config=config),
-    )
+    regions = list(dict.fromkeys(args.region or ()))
+    if not regions:
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or session.region_name
+        if not region:
+            raise UsageError("no AWS region: pass --region, set AWS_REGION, or set a region in the profile")
+        regions = [region]
+    return Target(session, args.endpoint_url), regions
 
 
-def _table(level: Level, evaluations: list[ResourceEvaluation], out: TextIO) -> None:
-    clusters = [e for e in evaluations if e.resource_type == CLUSTER_TYPE]
-    groups = [e for e in evaluations if e.resource_type != CLUSTER_TYPE]
-    width = max((len(c.check_id) for e in clusters for c in e.checks), default=12)
-    print(f"Level: {level.value}\n", file=out)
-    for evaluation in clusters:
-        print(f"cluster {evaluation.resource_id}: {evaluation.compliance_type.value}", file=out)
-        if not evaluation.checks:
-            print(f"  {evaluation.annotation}", file=out)
-        for check in evaluation.checks:
-            print(f"  {check.check_id:<{width}}  {check.status.value:<14}  {check.detail}", file=out)
-        print(file=out)
-    if groups:
-        print("security groups:", file=out)
-        id_width = max(len(e.resource_id) for e in groups)
-        for evaluation in groups:
-            status = evaluation.compliance_type.value
-            print(f"  {evaluation.resource_id:<{id_width}}  {status:<14}  {evaluation.annotation}", file=out)
-        print(file=out)
-    counts = Counter(e.compliance_type.value for e in evaluations)
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    print(
-        f"{len(clusters)} cluster(s), {len(groups)} security group(s): {summary or 'nothing to evaluate'}",
-        file=out,
-    )
+def _read(discovery: Discovery, names: list[str] | None, level: Level) -> tuple[Snapshot, list[str]]:
+    """A snapshot and the named clusters that do not exist.
+
+    Named clusters at the minimum level: only those are read. At the recommended level every
+    cluster is read: DEDICATED_CP_SG must see the other clusters to know an SG is not shared.
+    """
+    if names is None:
+        return discovery.snapshot(), []
+    if level is Level.MINIMUM:
+        snapshot = discovery.snapshot(clusters=names)
+        return snapshot, list(snapshot.missing)
+    snapshot = discovery.snapshot()
+    known = set(snapshot.topologies) | set(snapshot.unreadable_clusters) | set(snapshot.not_reached)
+    return snapshot, [name for name in names if name not in known]
+
+
+def _missing_error(missing: dict[str, list[str]], regions: list[str]) -> UsageError:
+    where = ", ".join(regions)
+    names = ", ".join(missing)
+    return UsageError(f"cluster(s) not found in {where}: {names}")
 
 
 def scan(args: argparse.Namespace, out: TextIO) -> int:
-    eks, ec2 = _clients(args)
+    """Read every region asked for, judge, render, write; 1 when something is NON_COMPLIANT."""
+    target, regions = _target(args)
     level = Level(args.level)
-    snapshot = Discovery(eks=eks, ec2=ec2).snapshot()
-    evaluations = evaluate(snapshot, Settings(level=level), clusters=args.cluster)
+    names: list[str] | None = list(dict.fromkeys(args.cluster)) if args.cluster else None
+    scans: list[RegionScan] = []
+    absent: dict[str, list[str]] = {}
+    for region in regions:
+        eks, ec2 = target.eks_ec2(region)
+        progress = Progress(sys.stderr, region)
+        if names is not None:
+            progress.add_total(len(names))
+        try:
+            snapshot, missing = _read(Discovery(eks=CountingEks(eks, progress), ec2=ec2), names, level)
+        finally:
+            progress.finish()
+        for name in missing:
+            absent.setdefault(name, []).append(region)
+        wanted = None if names is None else [name for name in names if name not in missing]
+        evaluations = evaluate(snapshot, Settings(level=level), clusters=wanted)
+        scans.append(RegionScan(region, snapshot, tuple(evaluations)))
+    # A named cluster must exist in some region scanned: a typo must not pass in CI.
+    nowhere = {name: where for name, where in absent.items() if len(where) == len(regions)}
+    if nowhere:
+        raise _missing_error(nowhere, regions)
+    result = build_result(level, scans, target.account(regions[0]), datetime.now(UTC), tool_version())
+    text = _render_scan(result, scans, args, out)
+    code = EXIT_NON_COMPLIANT if result.non_compliant else EXIT_OK
+    _write(text, args.output, out)
+    return code
+
+
+def _render_scan(result: ScanResult, scans: list[RegionScan], args: argparse.Namespace, out: TextIO) -> str:
     if args.format == "json":
-        json.dump({"level": level.value, "evaluations": [e.to_json() for e in evaluations]}, out, indent=2)
-        out.write("\n")
-    else:
-        _table(level, evaluations, out)
-    return EXIT_NON_COMPLIANT if any(e.compliance_type.value == "NON_COMPLIANT" for e in evaluations) else EXIT_OK
+        return json.dumps(result.to_json(), indent=2) + "\n"
+    if args.format == "markdown":
+        return render_markdown(result, only_failures=args.only_failures)
+    if args.format == "html":
+        # matplotlib is imported only here: the Lambda artifact does not carry it.
+        from .report.html import render_html  # noqa: PLC0415
+
+        return render_html(result, _plans(result, scans))
+    colour = args.output is None and out.isatty() and not os.environ.get("NO_COLOR")
+    return render_table(result, only_failures=args.only_failures, colour=colour)
+
+
+def _plans(result: ScanResult, scans: list[RegionScan]) -> dict[tuple[str, str], Outcome]:
+    """The fix plan of every NON_COMPLIANT cluster, from the snapshot already read (no AWS call, no change)."""
+    snapshots = {scan.region: scan.snapshot for scan in scans}
+    plans: dict[tuple[str, str], Outcome] = {}
+    for view in result.clusters:
+        name = view.evaluation.resource_id
+        if view.topology is not None and view.status.value == "NON_COMPLIANT":
+            snapshot = snapshots[view.region]
+            plans[(view.region, name)] = remediate(lambda s=snapshot: s, None, name, result.level, apply_changes=False)
+    return plans
 
 
 def fix(args: argparse.Namespace, out: TextIO) -> int:
-    eks, ec2 = _clients(args)
+    """Plan (or apply) each named cluster's repairs; 0 when nothing is left to do."""
+    target, regions = _target(args)
+    if len(regions) > 1:
+        raise UsageError("fix works on one region at a time: pass --region once")
+    [region] = regions
     level = Level(args.level)
+    names = list(dict.fromkeys(args.cluster))
+    eks, ec2 = target.eks_ec2(region)
     discovery = Discovery(eks=eks, ec2=ec2)
-    outcome = remediate(discovery.snapshot, ec2, args.cluster, level, args.apply, args.allow_tag_removal)
-    if args.format == "json":
-        json.dump(outcome.to_json(), out, indent=2)
-        out.write("\n")
-    else:
-        verb = "applied" if outcome.applied else "planned"
-        print(f"cluster {outcome.cluster} ({level.value} level): {len(outcome.changes)} change(s) {verb}", file=out)
-        for change in outcome.changes:
-            state = "left alone" if not change.automatic else verb
-            print(
-                f"  [{state}] {change.action} {change.security_group_id} ({', '.join(change.checks)}): {change.detail}",
-                file=out,
+    # Every name is checked before anything is changed: a typo must not leave a half-applied run.
+    _, missing = _read(discovery, names, Level.MINIMUM)
+    if missing:
+        raise _missing_error({name: [region] for name in missing}, regions)
+    outcomes: list[Outcome] = []
+    for name in names:
+        read: Callable[[], Snapshot] = discovery.snapshot
+        if level is Level.MINIMUM:
+            read = functools.partial(discovery.snapshot, clusters=[name])
+        outcomes.append(
+            remediate(
+                read,
+                ec2,
+                name,
+                level,
+                args.apply,
+                allow_tag_removal=args.allow_tag_removal,
+                trust_node_tags=args.trust_node_tags,
             )
-        if outcome.applied and outcome.remaining:
-            print(f"  still needed after applying: {len(outcome.remaining)} change(s)", file=out)
-    return EXIT_OK if outcome.done else EXIT_NON_COMPLIANT
+        )
+    if args.format == "json":
+        text = json.dumps(fix_json(outcomes, region), indent=2) + "\n"
+    elif args.format == "markdown":
+        text = fix_markdown(outcomes)
+    else:
+        text = fix_table(outcomes)
+    _write(text, args.output, out)
+    return EXIT_OK if all(outcome.done for outcome in outcomes) else EXIT_NON_COMPLIANT
+
+
+# --- output and errors --------------------------------------------------------------------------
+
+
+def _silence(out: TextIO) -> None:
+    """Point stdout's descriptor at /dev/null: the interpreter's last flush must not fail again."""
+    if out is sys.stdout:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _write(text: str, path: str | None, out: TextIO) -> None:
+    """Write the report to the file or to `out`; a closed pipe ends quietly, a full disk is an error."""
+    if path:
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise OutputError(f"could not write {path}: {error.strerror or error}") from None
+        return
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:
+        _silence(out)  # `scan | head -1`: the reader has what it wanted
+    except OSError as error:
+        _silence(out)
+        raise OutputError(f"could not write the report: {error.strerror or error}") from None
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C. During the concurrent cluster reads the reader threads would hold the exit (the pool
+    waits for them) until their calls time out, so leave at once: nothing was written yet."""
+    if any(t.is_alive() and not t.daemon and t is not threading.main_thread() for t in threading.enumerate()):
+        print("eks-sg-rule: interrupted", file=sys.stderr, flush=True)
+        os._exit(EXIT_INTERRUPTED)
+    raise KeyboardInterrupt
+
+
+def _handle_interrupts() -> Callable[[], None]:
+    """Install the Ctrl-C handler (main thread only); returns what puts the previous one back."""
+    try:
+        previous = signal.signal(signal.SIGINT, _on_interrupt)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        return lambda: None
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, previous)
+
+    return restore
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """`eks-sg-rule`: parse, run, and turn every failure into one line on stderr and exit code 2."""
     out = out or sys.stdout
-    args = _parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in arguments
+    endpoint: str | None = None
+    restore = _handle_interrupts()
     try:
+        args = _parser().parse_args(arguments)
+        endpoint = args.endpoint_url
         return scan(args, out) if args.command == "scan" else fix(args, out)
-    except (UsageError, RemediationError) as error:
-        print(f"eks-sg-rule: error: {error}", file=sys.stderr)
-    except DiscoveryError as error:
-        hint = f" (the caller needs {error.action})" if error.access_denied else ""
-        print(f"eks-sg-rule: error: {error}{hint}", file=sys.stderr)
-    except (BotoCoreError, ClientError) as error:
-        print(f"eks-sg-rule: error: {error}", file=sys.stderr)
-    return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("eks-sg-rule: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:
+        if debug:
+            traceback.print_exc()
+        print(f"eks-sg-rule: error: {describe_error(error, endpoint)}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        restore()

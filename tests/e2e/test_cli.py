@@ -1,23 +1,48 @@
-"""`eks-sg-rule scan` end to end against the seeded emulated account: output shapes and exit codes."""
+"""`eks-sg-rule scan` end to end against the seeded emulated account: documents, formats and exit codes.
+
+Scans only read, so one account (seeded in two regions) serves the whole module.
+"""
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
 from demo.seed import SeededAccount, seed_account
+from moto import mock_aws
 
 from eks_sg_rule.cli import main
-from tests.conftest import REGION
+from tests.conftest import ACCOUNT, REGION
+
+OTHER_REGION = "eu-west-1"
 
 
-@pytest.fixture
-def account(aws: None) -> SeededAccount:
-    return seed_account(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), region=REGION)
+@pytest.fixture(scope="module")
+def account() -> Iterator[SeededAccount]:
+    """As the `aws` fixture, once for the module: every scan here only reads."""
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "NO_COLOR"):
+            env.delenv(name, raising=False)
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            env.setenv(name, "testing")
+        env.setenv("AWS_DEFAULT_REGION", REGION)
+        env.setenv("AWS_REGION", REGION)
+        with mock_aws():
+            boto3.setup_default_session()
+            seeded = {
+                region: seed_account(
+                    boto3.client("ec2", region_name=region), boto3.client("eks", region_name=region), region=region
+                )
+                for region in (REGION, OTHER_REGION)
+            }
+            yield seeded[REGION]
 
 
 def scan(*args: str) -> tuple[int, str]:
@@ -26,26 +51,129 @@ def scan(*args: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+def by_id(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {e["resource_id"]: e for e in document["evaluations"]}
+
+
 def test_json_output_has_the_documented_shape(account: SeededAccount) -> None:
     code, text = scan("--format", "json")
 
     document = json.loads(text)
     assert code == 1
-    assert set(document) == {"level", "evaluations"}
-    assert document["level"] == "minimum"
+    assert set(document) == {"level", "evaluations", "regions", "account", "generated_at", "tool_version", "summary"}
+    assert (document["level"], document["regions"], document["account"]) == ("minimum", [REGION], ACCOUNT)
+    assert document["tool_version"] == importlib.metadata.version("eks-sg-rule") == "0.1.0"
+    base = {"resource_type", "resource_id", "compliance_type", "annotation", "detail", "checks", "region"}
     for evaluation in document["evaluations"]:
-        assert set(evaluation) == {"resource_type", "resource_id", "compliance_type", "annotation", "detail", "checks"}
+        sg_keys = (
+            {"group_name", "clusters", "roles"} if evaluation["resource_type"] == "AWS::EC2::SecurityGroup" else set()
+        )
+        assert set(evaluation) == base | sg_keys
+        assert evaluation["region"] == REGION
         for check in evaluation["checks"]:
-            assert set(check) == {"id", "status", "detail"}
-            assert check["status"] in {"COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"}
+            flow_failure = check["status"] == "NON_COMPLIANT" and check["id"] != "TAG_OWNED"
+            assert set(check) == {"id", "status", "detail", "title", "doc_url"} | (
+                {"missing"} if flow_failure else set()
+            )
+            assert check["doc_url"].startswith("https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html#")
     clusters = {e["resource_id"]: e for e in document["evaluations"] if e["resource_type"] == "AWS::EKS::Cluster"}
     assert [c["id"] for c in clusters["prod-managed"]["checks"]] == ["CP_SG_MINIMUM", "WORKER_SG_MINIMUM", "TAG_OWNED"]
-    kubelet = {c["id"]: c for c in clusters["kubelet-blocked"]["checks"]}
-    assert kubelet["WORKER_SG_MINIMUM"]["status"] == "NON_COMPLIANT"
-    assert "TCP 10250" in kubelet["WORKER_SG_MINIMUM"]["detail"]
     two_owned = {c["id"]: c for c in clusters["two-owned"]["checks"]}
     assert two_owned["TAG_OWNED"]["status"] == "NON_COMPLIANT"
     assert "several SGs tagged" in two_owned["TAG_OWNED"]["detail"]
+    assert two_owned["TAG_OWNED"]["title"] == "One worker SG tagged kubernetes.io/cluster/<name>=owned"
+
+
+def test_json_names_the_missing_rule_and_the_sgs_roles(account: SeededAccount) -> None:
+    seeded = account.clusters["kubelet-blocked"]
+    [node_sg], [control_plane_sg] = seeded.node_sg_ids, seeded.additional_sg_ids
+
+    document = json.loads(scan("--format", "json")[1])
+
+    evaluations = by_id(document)
+    kubelet = {c["id"]: c for c in evaluations["kubelet-blocked"]["checks"]}
+    wanted = {"security_group_id": node_sg, "direction": "ingress", "protocol": "tcp", "ports": "10250"}
+    assert kubelet["WORKER_SG_MINIMUM"]["missing"] == [{**wanted, "peer": control_plane_sg}]
+    node = evaluations[node_sg]
+    assert (node["group_name"], node["clusters"], node["roles"]) == (
+        "kubelet-blocked-node",
+        ["kubelet-blocked"],
+        ["worker SG"],
+    )
+    assert {c["id"]: c.get("missing") for c in node["checks"]}["WORKER_SG_MINIMUM"] == [
+        {**wanted, "peer": control_plane_sg}
+    ]
+    assert evaluations[control_plane_sg]["roles"] == ["control-plane SG"]
+    prod = account.clusters["prod-managed"]
+    assert evaluations[str(prod.cluster_sg_id)]["roles"] == ["cluster SG", "worker SG"]
+
+
+def test_summary_counts_clusters_and_security_groups_apart(account: SeededAccount) -> None:
+    document = json.loads(scan("--format", "json")[1])
+    _, table = scan()
+
+    clusters = {"total": 5, "COMPLIANT": 2, "NON_COMPLIANT": 2, "NOT_APPLICABLE": 1}
+    assert document["summary"]["clusters"] == clusters
+    groups = [e for e in document["evaluations"] if e["resource_type"] == "AWS::EC2::SecurityGroup"]
+    assert document["summary"]["security_groups"]["total"] == len(groups) == 10
+    assert document["summary"]["security_groups"]["NON_COMPLIANT"] == 2
+    assert "clusters: 5 (2 COMPLIANT, 2 NON_COMPLIANT, 1 NOT_APPLICABLE)" in table
+    assert "security groups: 10 (7 COMPLIANT, 2 NON_COMPLIANT, 1 NOT_APPLICABLE)" in table
+
+
+def test_details_are_never_cut_to_config_s_256_characters(account: SeededAccount) -> None:
+    node_sg = account.clusters["kubelet-blocked"].node_sg_ids[0]
+
+    document = json.loads(scan("--format", "json", "--level", "recommended")[1])
+    _, table = scan("--level", "recommended")
+
+    node = by_id(document)[node_sg]
+    assert len(node["detail"]) > 256
+    assert len(node["annotation"]) <= 256
+    assert node["detail"] in table
+    assert node["detail"].endswith("so TAG_OWNED still passes")
+
+
+def test_table_shows_sg_names_and_roles_and_only_failures_on_request(account: SeededAccount) -> None:
+    node_sg = account.clusters["kubelet-blocked"].node_sg_ids[0]
+
+    _, everything = scan()
+    _, failures = scan("--only-failures")
+
+    assert "kubelet-blocked-node" in everything
+    assert "worker SG of kubelet-blocked" in everything
+    assert "cluster prod-managed: COMPLIANT" in everything
+    assert "cluster prod-managed" not in failures
+    assert "cluster kubelet-blocked: NON_COMPLIANT" in failures
+    assert node_sg in failures
+    assert "COMPLIANT  " not in failures.replace("NON_COMPLIANT", "")
+    assert "clusters: 5 (2 COMPLIANT, 2 NON_COMPLIANT, 1 NOT_APPLICABLE)" in failures
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_and_progress_only_on_a_terminal(account: SeededAccount, monkeypatch: pytest.MonkeyPatch) -> None:
+    piped_err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped_err)
+    piped = io.StringIO()
+    main(["scan", "--region", REGION], out=piped)
+    assert "\033[" not in piped.getvalue()
+    assert piped_err.getvalue() == ""
+
+    terminal_err = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal_err)
+    terminal = Terminal()
+    main(["scan", "--region", REGION], out=terminal)
+    assert "\033[31mNON_COMPLIANT" in terminal.getvalue()
+    assert f"{REGION}: read 5/5 clusters" in terminal_err.getvalue()
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = Terminal()
+    main(["scan", "--region", REGION], out=plain)
+    assert "\033[" not in plain.getvalue()
 
 
 def test_recommended_level_runs_all_eight_checks(account: SeededAccount) -> None:
@@ -66,11 +194,91 @@ def test_exit_zero_when_nothing_is_non_compliant(account: SeededAccount) -> None
     assert "CP_SG_MINIMUM" in text
 
 
-def test_unknown_cluster_is_not_applicable(account: SeededAccount) -> None:
-    code, text = scan("--format", "json", "--cluster", "nope")
+@pytest.mark.parametrize("level", ["minimum", "recommended"])
+def test_a_cluster_that_does_not_exist_is_an_error_naming_it(
+    account: SeededAccount, level: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, text = scan("--format", "json", "--level", level, "--cluster", "prod-managed", "--cluster", "does-not-exist")
 
-    assert code == 0
-    assert json.loads(text)["evaluations"][0]["compliance_type"] == "NOT_APPLICABLE"
+    assert (code, text) == (2, "")
+    assert capsys.readouterr().err == f"eks-sg-rule: error: cluster(s) not found in {REGION}: does-not-exist\n"
+
+
+def test_several_regions_in_one_run(account: SeededAccount) -> None:
+    code, text = scan("--region", "eu-west-1", "--format", "json", "--cluster", "kubelet-blocked")
+    _, table = scan("--region", "eu-west-1", "--cluster", "kubelet-blocked")
+
+    document = json.loads(text)
+    assert code == 1
+    assert document["regions"] == [REGION, "eu-west-1"]
+    clusters = [
+        (e["region"], e["resource_id"]) for e in document["evaluations"] if e["resource_type"] == "AWS::EKS::Cluster"
+    ]
+    assert clusters == [(REGION, "kubelet-blocked"), ("eu-west-1", "kubelet-blocked")]
+    assert document["summary"]["clusters"]["total"] == 2
+    assert "cluster kubelet-blocked (eu-west-1): NON_COMPLIANT" in table
+
+
+def test_region_comes_from_aws_region_first(account: SeededAccount, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", OTHER_REGION)
+
+    out = io.StringIO()
+    code = main(["scan", "--format", "json"], out=out)
+
+    assert code == 1
+    assert json.loads(out.getvalue())["regions"] == [REGION]
+
+
+def test_no_region_anywhere_is_an_error_saying_where_to_set_one(
+    account: SeededAccount, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+
+    assert main(["scan"], out=io.StringIO()) == 2
+    assert capsys.readouterr().err == (
+        "eks-sg-rule: error: no AWS region: pass --region, set AWS_REGION, or set a region in the profile\n"
+    )
+
+
+@pytest.mark.parametrize("form", ["json", "markdown", "table", "html"])
+def test_output_file_for_every_format(account: SeededAccount, form: str, tmp_path: Any) -> None:
+    target = tmp_path / f"report.{form}"
+    code, printed = scan("--format", form, "--output", str(target), "--cluster", "kubelet-blocked")
+
+    assert (code, printed) == (1, "")
+    text = target.read_text()
+    assert "kubelet-blocked" in text
+    if form == "json":
+        assert json.loads(text)["summary"]["clusters"]["NON_COMPLIANT"] == 1
+
+
+def test_markdown_has_a_summary_and_one_table_per_cluster(account: SeededAccount) -> None:
+    _, text = scan("--format", "markdown")
+
+    assert "| clusters | 5 | 2 | 2 | 1 |" in text
+    assert "| security groups | 10 | 7 | 2 | 1 |" in text
+    headings = [line for line in text.splitlines() if line.startswith("### ") and "`" in line]
+    assert len(headings) == 5
+    assert text.count("| check | title | status | detail |") == 5
+    assert "kubernetes.io/cluster/&lt;name&gt;=owned" in text  # no raw tag for a renderer to swallow
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as version:
+        main(["--version"])
+    assert version.value.code == 0
+    assert capsys.readouterr().out == "eks-sg-rule 0.1.0\n"
+
+    with pytest.raises(SystemExit):
+        main(["scan", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--level {minimum,recommended} minimum: the 3 checks AWS requires" in text
+    assert "--format {table,json,markdown,html} table (default, for a terminal)" in text
+    assert "repeat the flag for several" in text
 
 
 NOWHERE = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_MAX_ATTEMPTS": "1", "PATH": "/usr/bin:/bin"}
@@ -79,46 +287,25 @@ NOWHERE = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_MAX_ATTE
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     """The command in a fresh process; nothing listens on the endpoint used with it, so AWS calls fail."""
     command = [sys.executable, "-m", "eks_sg_rule", *args]
-    return subprocess.run(command, capture_output=True, text=True, check=False, env=NOWHERE)
+    return subprocess.run(command, capture_output=True, text=True, check=False, env=NOWHERE, timeout=60)
 
 
-def test_usage_errors_exit_two_without_a_traceback() -> None:
+def test_usage_errors_exit_two_with_one_line() -> None:
     result = run_cli("scan", "--level", "strict")
     assert result.returncode == 2
-    assert "invalid choice: 'strict'" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("eks-sg-rule: error: argument --level: invalid choice: 'strict'")
+    assert len(result.stderr.splitlines()) == 1
 
 
 @pytest.mark.parametrize("command", [["scan"], ["fix", "--cluster", "x"]], ids=["scan", "fix"])
-def test_aws_errors_exit_two_with_one_line(command: list[str]) -> None:
+def test_aws_errors_exit_two_with_one_line_and_a_hint(command: list[str]) -> None:
     result = run_cli(*command, "--region", REGION, "--endpoint-url", "http://127.0.0.1:9")
     assert result.returncode == 2
-    assert result.stderr.startswith("eks-sg-rule: error:")
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert "Traceback" not in result.stderr
+    assert result.stderr == "eks-sg-rule: error: could not connect to http://127.0.0.1:9: is the endpoint running?\n"
 
 
-def fix(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(["fix", "--region", REGION, *args], out=out)
-    return code, out.getvalue()
-
-
-def test_fix_plans_then_applies_with_the_documented_json_and_exit_codes(account: SeededAccount) -> None:
-    node_sg = account.clusters["kubelet-blocked"].node_sg_ids[0]
-
-    code, text = fix("--cluster", "kubelet-blocked", "--format", "json")
-    plan = json.loads(text)
-    assert code == 1
-    assert set(plan) == {"cluster", "level", "changes", "applied", "remaining"}
-    assert (plan["cluster"], plan["level"], plan["applied"]) == ("kubelet-blocked", "minimum", False)
-    assert [(c["action"], c["security_group_id"], c["check"]) for c in plan["changes"]] == [
-        ("authorize_ingress", node_sg, ["WORKER_SG_MINIMUM"])
-    ]
-    assert all(set(c) == {"action", "security_group_id", "check", "detail", "status"} for c in plan["changes"])
-
-    code, text = fix("--cluster", "kubelet-blocked", "--format", "json", "--apply")
-    assert code == 0
-    assert json.loads(text)["applied"] is True
-    code, text = fix("--cluster", "kubelet-blocked", "--format", "json")
-    assert (code, json.loads(text)["changes"]) == (0, [])
+def test_debug_shows_the_traceback() -> None:
+    result = run_cli("scan", "--region", REGION, "--endpoint-url", "http://127.0.0.1:9", "--debug")
+    assert result.returncode == 2
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("eks-sg-rule: error: could not connect")

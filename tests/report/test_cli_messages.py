@@ -1,0 +1,77 @@
+"""The one line the CLI prints for each kind of failure, and the account id when STS does not answer."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError, NoCredentialsError
+from botocore.stub import Stubber
+
+from eks_sg_rule.cli import Target
+from eks_sg_rule.discovery import DiscoveryError
+from eks_sg_rule.report.errors import describe_error, one_line
+
+EMULATOR = "http://localhost:4566"
+
+
+def client_error(code: str, message: str, operation: str = "ListClusters") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+def test_a_denied_read_names_the_iam_action() -> None:
+    error = DiscoveryError("ec2:DescribeInstances", "UnauthorizedOperation", "You are not authorized")
+    assert describe_error(error, None) == (
+        "ec2:DescribeInstances failed: UnauthorizedOperation: You are not authorized "
+        "(the caller needs ec2:DescribeInstances)"
+    )
+
+
+@pytest.mark.parametrize("code", ["UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken"])
+def test_refused_credentials_carry_a_hint(code: str) -> None:
+    on_aws = describe_error(DiscoveryError("eks:ListClusters", code, "The security token is invalid"), None)
+    on_emulator = describe_error(client_error(code, "bad token"), EMULATOR)
+
+    assert on_aws.endswith("the credentials were refused; set AWS_PROFILE, run `aws configure` or `aws sso login`")
+    assert on_emulator == (
+        f"ListClusters failed: {code}: bad token; an emulator needs credentials too, fake ones will do "
+        "(AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test)"
+    )
+    assert describe_error(NoCredentialsError(), None) == (
+        "no usable AWS credentials found; set AWS_PROFILE, run `aws configure` or `aws sso login`"
+    )
+
+
+def test_messages_are_one_line_and_html_is_never_passed_through() -> None:
+    page = "<!DOCTYPE html>\n<html><head><title>500 Internal\n Server Error</title></head><body>x</body></html>"
+    assert one_line(f"ListClusters failed: 500: {page}") == (
+        "ListClusters failed: 500: the endpoint answered with an HTML page (500 Internal Server Error), "
+        "not an AWS response"
+    )
+    assert one_line("first\nsecond\n\tthird") == "first second third"
+    assert len(one_line("x " * 1000)) == 300
+
+
+def test_an_unexpected_failure_points_at_debug() -> None:
+    assert describe_error(RuntimeError("boom\nat line 3"), None) == (
+        "unexpected RuntimeError: boom at line 3 (run with --debug for the traceback)"
+    )
+
+
+def test_account_is_none_when_sts_does_not_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    session = boto3.Session(region_name="us-east-1")
+    sts = session.client("sts")
+
+    class OneClient:
+        def client(self, service: str, **kwargs: object) -> object:
+            return sts
+
+    with Stubber(sts) as stub:
+        stub.add_client_error("get_caller_identity", "AccessDenied", "explicitly denied")
+        assert Target(OneClient(), None).account("us-east-1") is None
+    with Stubber(sts) as stub:
+        stub.add_response(
+            "get_caller_identity", {"Account": "210987654321", "Arn": "arn:aws:iam::210987654321:user/x", "UserId": "x"}
+        )
+        assert Target(OneClient(), None).account("us-east-1") == "210987654321"
