@@ -112,13 +112,13 @@ def test_summary_counts_clusters_and_security_groups_apart(account: SeededAccoun
     document = json.loads(scan("--format", "json")[1])
     _, table = scan()
 
-    clusters = {"total": 5, "COMPLIANT": 2, "NON_COMPLIANT": 2, "NOT_APPLICABLE": 1}
+    clusters = {"total": 8, "COMPLIANT": 3, "NON_COMPLIANT": 3, "NOT_APPLICABLE": 2}
     assert document["summary"]["clusters"] == clusters
     groups = [e for e in document["evaluations"] if e["resource_type"] == "AWS::EC2::SecurityGroup"]
-    assert document["summary"]["security_groups"]["total"] == len(groups) == 10
-    assert document["summary"]["security_groups"]["NON_COMPLIANT"] == 2
-    assert "clusters: 5 (2 COMPLIANT, 2 NON_COMPLIANT, 1 NOT_APPLICABLE)" in table
-    assert "security groups: 10 (7 COMPLIANT, 2 NON_COMPLIANT, 1 NOT_APPLICABLE)" in table
+    assert document["summary"]["security_groups"]["total"] == len(groups) == 16
+    assert document["summary"]["security_groups"]["NON_COMPLIANT"] == 3
+    assert "clusters: 8 (3 COMPLIANT, 3 NON_COMPLIANT, 2 NOT_APPLICABLE)" in table
+    assert "security groups: 16 (11 COMPLIANT, 3 NON_COMPLIANT, 2 NOT_APPLICABLE)" in table
 
 
 def test_details_are_never_cut_to_config_s_256_characters(account: SeededAccount) -> None:
@@ -147,7 +147,7 @@ def test_table_shows_sg_names_and_roles_and_only_failures_on_request(account: Se
     assert "cluster kubelet-blocked: NON_COMPLIANT" in failures
     assert node_sg in failures
     assert "COMPLIANT  " not in failures.replace("NON_COMPLIANT", "")
-    assert "clusters: 5 (2 COMPLIANT, 2 NON_COMPLIANT, 1 NOT_APPLICABLE)" in failures
+    assert "clusters: 8 (3 COMPLIANT, 3 NON_COMPLIANT, 2 NOT_APPLICABLE)" in failures
 
 
 class Terminal(io.StringIO):
@@ -168,7 +168,7 @@ def test_colour_and_progress_only_on_a_terminal(account: SeededAccount, monkeypa
     terminal = Terminal()
     main(["scan", "--region", REGION], out=terminal)
     assert "\033[31mNON_COMPLIANT" in terminal.getvalue()
-    assert f"{REGION}: read 5/5 clusters" in terminal_err.getvalue()
+    assert f"{REGION}: read 8/8 clusters" in terminal_err.getvalue()
 
     monkeypatch.setenv("NO_COLOR", "1")
     plain = Terminal()
@@ -259,11 +259,11 @@ def test_output_file_for_every_format(account: SeededAccount, form: str, tmp_pat
 def test_markdown_has_a_summary_and_one_table_per_cluster(account: SeededAccount) -> None:
     _, text = scan("--format", "markdown")
 
-    assert "| clusters | 5 | 2 | 2 | 1 |" in text
-    assert "| security groups | 10 | 7 | 2 | 1 |" in text
+    assert "| clusters | 8 | 3 | 3 | 2 |" in text
+    assert "| security groups | 16 | 11 | 3 | 2 |" in text
     headings = [line for line in text.splitlines() if line.startswith("### ") and "`" in line]
-    assert len(headings) == 5
-    assert text.count("| check | title | status | detail |") == 5
+    assert len(headings) == 8
+    assert text.count("| check | title | status | detail |") == 8
     assert "kubernetes.io/cluster/&lt;name&gt;=owned" in text  # no raw tag for a renderer to swallow
 
 

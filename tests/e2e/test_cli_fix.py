@@ -33,7 +33,7 @@ def fix(*args: str) -> tuple[int, str]:
 def test_fix_plans_then_applies_with_the_documented_json_and_exit_codes(account: SeededAccount) -> None:
     node_sg = account.clusters["kubelet-blocked"].node_sg_ids[0]
 
-    code, text = fix("--cluster", "kubelet-blocked", "--format", "json")
+    code, text = fix("--cluster", "kubelet-blocked", "--trust-node-tags", "--format", "json")
     plan = json.loads(text)
     assert code == 1
     assert set(plan) == {"cluster", "level", "changes", "applied", "remaining"}
@@ -43,7 +43,7 @@ def test_fix_plans_then_applies_with_the_documented_json_and_exit_codes(account:
     ]
     assert all(set(c) == {"action", "security_group_id", "check", "detail", "status"} for c in plan["changes"])
 
-    code, text = fix("--cluster", "kubelet-blocked", "--format", "json", "--apply")
+    code, text = fix("--cluster", "kubelet-blocked", "--trust-node-tags", "--format", "json", "--apply")
     applied = json.loads(text)
     assert code == 0
     assert (applied["applied"], [c["status"] for c in applied["changes"]], applied["remaining"]) == (
@@ -51,13 +51,21 @@ def test_fix_plans_then_applies_with_the_documented_json_and_exit_codes(account:
         ["applied"],
         [],
     )
-    code, text = fix("--cluster", "kubelet-blocked", "--format", "json")
+    code, text = fix("--cluster", "kubelet-blocked", "--trust-node-tags", "--format", "json")
     assert (code, json.loads(text)["changes"]) == (0, [])
 
 
 def test_fix_takes_several_clusters_and_fixes_each(account: SeededAccount) -> None:
     code, text = fix(
-        "--cluster", "kubelet-blocked", "--cluster", "two-owned", "--allow-tag-removal", "--apply", "--format", "json"
+        "--cluster",
+        "kubelet-blocked",
+        "--cluster",
+        "two-owned",
+        "--allow-tag-removal",
+        "--trust-node-tags",
+        "--apply",
+        "--format",
+        "json",
     )
 
     document = json.loads(text)
