@@ -18,7 +18,7 @@ REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "build" / "demo-report.html"
 
-# What each seeded cluster is, and why two are broken on purpose.
+# What each seeded cluster is, and why three are broken on purpose.
 CLUSTERS = """\
   prod-managed     EKS defaults plus eksctl's control-plane SG: passes every check.
   kubelet-blocked  BROKEN ON PURPOSE: terraform-aws-eks-style node SG that does not admit TCP 10250 (kubelet)
@@ -26,11 +26,17 @@ CLUSTERS = """\
   two-owned        BROKEN ON PURPOSE: the node SG and the cluster SG both carry kubernetes.io/cluster/two-owned=owned,
                    so the AWS Load Balancer Controller cannot pick one: TAG_OWNED fails.
   legacy-113       the pre-1.14 CloudFormation quick-start: no cluster SG (the cluster-SG checks do not apply).
+  dual-stack-v4    terraform-aws-eks v21 defaults on an IPv4 cluster in a dual-stack VPC: passes minimum (IPv6
+                   addresses of an IPv4 cluster need no IPv4 rule); at recommended its node SG lacks 1025-65535.
+  custom-networking BROKEN ON PURPOSE: pods on a secondary interface (VPC CNI custom networking) whose SG is the
+                   VPC's default SG, which the control plane does not admit: CP_SG_MINIMUM fails.
+  fargate-only     all pods on Fargate: the worker checks do not apply (NOT_APPLICABLE, not a data gap).
   no-nodes         a new cluster with no worker node yet: NOT_APPLICABLE, the node checks cannot judge.
 """
 EXIT_CODES = {
     ("scan", 0): "nothing is NON_COMPLIANT",
-    ("scan", 1): "something is NON_COMPLIANT, as expected: kubelet-blocked and two-owned are broken on purpose",
+    ("scan", 1): "something is NON_COMPLIANT, as expected: kubelet-blocked, two-owned and custom-networking "
+    "are broken on purpose",
     ("fix", 0): "nothing left to change",
     ("fix", 1): "changes are needed: run with --apply (or some are for a person)",
 }
