@@ -125,7 +125,23 @@ class _Seeder:
         )
         self.add_ingress(group_id, _all_from(group_id))
         set_cluster_security_group(self.account_id, self.region, cluster, group_id)
+        self.control_plane_interfaces(cluster)
         return group_id
+
+    def control_plane_interfaces(self, cluster: str) -> tuple[str, ...]:
+        """moto gap: EKS places the control plane's cross-account network interfaces in the cluster's
+        subnets (two here; EKS uses two to four), described "Amazon EKS <name>" and carrying the cluster
+        SG and resourcesVpcConfig.securityGroupIds; moto creates none. Created here as EKS does."""
+        vpc = self.eks.describe_cluster(name=cluster)["cluster"]["resourcesVpcConfig"]
+        groups = [g for g in [vpc.get("clusterSecurityGroupId"), *vpc.get("securityGroupIds", [])] if g]
+        return tuple(
+            str(
+                self.ec2.create_network_interface(SubnetId=subnet, Groups=groups, Description=f"Amazon EKS {cluster}")[
+                    "NetworkInterface"
+                ]["NetworkInterfaceId"]
+            )
+            for subnet in vpc["subnetIds"][:2]
+        )
 
     def instances(
         self,
@@ -331,6 +347,7 @@ class _Seeder:
         )
         self.cluster(name, "1.13", [control_plane])
         set_legacy_platform(self.account_id, self.region, name, version="1.13", platform_version="eks.2")
+        self.control_plane_interfaces(name)
         instances: tuple[str, ...] = ()
         for group in _group_names(f"{name}-workers", groups):
             tags = {f"kubernetes.io/cluster/{name}": "owned", "Name": f"{name}-worker"}

@@ -199,20 +199,16 @@ def _target(args: argparse.Namespace) -> tuple[Target, list[str]]:
     return Target(session, args.endpoint_url), regions
 
 
-def _read(discovery: Discovery, names: list[str] | None, level: Level) -> tuple[Snapshot, list[str]]:
+def _read(discovery: Discovery, names: list[str] | None) -> tuple[Snapshot, list[str]]:
     """A snapshot and the named clusters that do not exist.
 
-    Named clusters at the minimum level: only those are read. At the recommended level every
-    cluster is read: DEDICATED_CP_SG must see the other clusters to know an SG is not shared.
+    Named clusters: only those are read, with the clusters that the network interfaces carrying
+    their SGs point to (so DEDICATED_CP_SG knows what is shared), at every level.
     """
     if names is None:
         return discovery.snapshot(), []
-    if level is Level.MINIMUM:
-        snapshot = discovery.snapshot(clusters=names)
-        return snapshot, list(snapshot.missing)
-    snapshot = discovery.snapshot()
-    known = set(snapshot.topologies) | set(snapshot.unreadable_clusters) | set(snapshot.not_reached)
-    return snapshot, [name for name in names if name not in known]
+    snapshot = discovery.snapshot(clusters=names)
+    return snapshot, list(snapshot.missing)
 
 
 def _missing_error(missing: dict[str, list[str]], regions: list[str]) -> UsageError:
@@ -234,7 +230,7 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
         if names is not None:
             progress.add_total(len(names))
         try:
-            snapshot, missing = _read(Discovery(eks=CountingEks(eks, progress), ec2=ec2), names, level)
+            snapshot, missing = _read(Discovery(eks=CountingEks(eks, progress), ec2=ec2), names)
         finally:
             progress.finish()
         for name in missing:
@@ -290,23 +286,22 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     eks, ec2 = target.eks_ec2(region)
     discovery = Discovery(eks=eks, ec2=ec2)
     # Every name is checked before anything is changed: a typo must not leave a half-applied run.
-    _, missing = _read(discovery, names, Level.MINIMUM)
+    # That one read of the named clusters is each cluster's view before; each is read once more after.
+    before, missing = _read(discovery, names)
     if missing:
         raise _missing_error({name: [region] for name in missing}, regions)
     outcomes: list[Outcome] = []
     for name in names:
-        read: Callable[[], Snapshot] = discovery.snapshot
-        if level is Level.MINIMUM:
-            read = functools.partial(discovery.snapshot, clusters=[name])
         outcomes.append(
             remediate(
-                read,
+                functools.partial(discovery.snapshot, clusters=[name]),
                 ec2,
                 name,
                 level,
                 args.apply,
                 allow_tag_removal=args.allow_tag_removal,
                 trust_node_tags=args.trust_node_tags,
+                before=before,
             )
         )
     if args.format == "json":

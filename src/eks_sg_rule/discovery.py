@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +37,11 @@ PAGE_SIZE = 1000
 CLUSTER_READERS = 8
 NOT_REACHED = "not reached"
 FILTER_VALUES_MAX = 200
+RUNNING = {"Name": "instance-state-name", "Values": ["running"]}
+# EKS creates the control plane's network interfaces in the cluster's subnets, described
+# "Amazon EKS <cluster-name>", carrying the cluster SG and resourcesVpcConfig.securityGroupIds.
+CONTROL_PLANE_DESCRIPTION = "Amazon EKS "
+CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
 CLUSTER_NAME_TAGS = ("eks:cluster-name", "aws:eks:cluster-name", "eks:eks-cluster-name")
 # Interfaces that carry no traffic of their own: a trunk (security groups for pods hangs branch
 # interfaces off it) and an EFA-only interface (no IP addresses).
@@ -138,6 +144,42 @@ class _ClusterReads:
             return None
         evidence = Membership.AWS if in_managed_group or name in running.aws_clusters else Membership.TAGS
         return dataclasses.replace(running.node, membership=evidence)
+
+
+def control_plane_cluster(interface: Mapping[str, Any]) -> str | None:
+    """The cluster whose control plane an interface (DescribeNetworkInterfaces) belongs to, by its
+    description "Amazon EKS <name>"; None for any other interface. Anyone may describe an interface
+    so: the name is a candidate to read, never evidence."""
+    description = str(interface.get("Description") or "")
+    if not description.startswith(CONTROL_PLANE_DESCRIPTION) or (interface.get("Attachment") or {}).get("InstanceId"):
+        return None
+    name = description[len(CONTROL_PLANE_DESCRIPTION) :]
+    return name if CLUSTER_NAME.fullmatch(name) else None
+
+
+@dataclass(slots=True)
+class ClusterUsers:
+    """Who carries some SGs, from the network interfaces that carry them: candidates to read, not verdicts.
+
+    `control_planes`: SG id -> clusters whose control-plane interfaces carry it (by description).
+    `instances`: SG id -> instances with an attached interface that carries it.
+    `instance_clusters`: running instance id -> the clusters its tags name.
+    `looked_up`: the SG ids already asked about.
+    """
+
+    control_planes: dict[str, set[str]] = field(default_factory=dict)
+    instances: dict[str, set[str]] = field(default_factory=dict)
+    instance_clusters: dict[str, frozenset[str]] = field(default_factory=dict)
+    looked_up: set[str] = field(default_factory=set)
+
+    def clusters_for(self, security_group_ids: Iterable[str]) -> set[str]:
+        """The clusters an interface carrying one of these SGs points to."""
+        found: set[str] = set()
+        for sg in security_group_ids:
+            found |= self.control_planes.get(sg, set())
+            for instance_id in self.instances.get(sg, ()):
+                found |= self.instance_clusters.get(instance_id, frozenset())
+        return found
 
 
 def cluster_from_api(description: Mapping[str, Any]) -> Cluster:
@@ -277,34 +319,132 @@ class Discovery:
         reads.cluster = dataclasses.replace(reads.cluster, fargate_profiles=tuple(profiles))
         return reads
 
-    def snapshot(self, clusters: Iterable[str] | None = None) -> Snapshot:
-        """Read every cluster of the region (EKS ListClusters), or only the named ones.
-
-        A named cluster that does not exist is listed in `Snapshot.missing`. Raises DiscoveryError
-        when a read fails for any reason other than a resource that is gone.
-        """
-        named = clusters is not None
-        if clusters is not None:
-            names = list(dict.fromkeys(clusters))
-        else:
-            names = [name for page in pages_of("eks", self.eks, "list_clusters") for name in page.get("clusters", ())]
-        missing: list[str] = []
-        reads: dict[str, _ClusterReads] = {}
-        unreadable: dict[str, str] = {}
-        not_reached: list[str] = []
-        # Per-cluster reads run concurrently (bounded); the account-wide reads below are a few pages each.
+    def _read_clusters(self, names: list[str]) -> dict[str, _ClusterReads | str | None]:
+        """Each cluster's own reads, concurrently (bounded): name -> reads, None (gone) or NOT_REACHED."""
+        if not names:
+            return {}
         with ThreadPoolExecutor(max_workers=max(1, min(CLUSTER_READERS, len(names)))) as pool:
-            for name, result in zip(names, pool.map(self._read_cluster, names), strict=True):
-                if result is None and named:
-                    missing.append(name)
-                elif result is None:
-                    unreadable[name] = f"cluster {name} was deleted while being read"
-                elif isinstance(result, str):
-                    not_reached.append(name)
-                else:
-                    reads[name] = result
+            return dict(zip(names, pool.map(self._read_cluster, names), strict=True))
 
-        running = self._running_nodes()
+    def snapshot(self, clusters: Iterable[str] | None = None, users: ClusterUsers | None = None) -> Snapshot:
+        """Read every cluster of the region (the sweep), or only the named ones and what they share.
+
+        Sweep (`clusters=None`): EKS ListClusters, every cluster, every running instance.
+        Named: those clusters, their nodes by tag and Auto Scaling group filters, and, to know which
+        other clusters use one of their SGs, the network interfaces that carry those SGs
+        (`ClusterUsers`); every cluster found that way is read as well, until none is new. Pass the
+        `users` of an earlier `clusters_using` call to reuse its lookups. A named cluster that does
+        not exist is listed in `Snapshot.missing`. Raises DiscoveryError when a read fails for any
+        reason other than a resource that is gone.
+        """
+        if clusters is None:
+            names = [name for page in pages_of("eks", self.eks, "list_clusters") for name in page.get("clusters", ())]
+            results = self._read_clusters(names)
+            reads = {n: r for n, r in results.items() if isinstance(r, _ClusterReads)}
+            unreadable = {n: f"cluster {n} was deleted while being read" for n, r in results.items() if r is None}
+            not_reached = [n for n, r in results.items() if r == NOT_REACHED]
+            topologies = self._assemble(reads, self._running_nodes())
+            return self._finish(topologies, reads, unreadable, not_reached, [])
+        return self._named(list(dict.fromkeys(clusters)), users or ClusterUsers())
+
+    def _named(self, names: list[str], users: ClusterUsers) -> Snapshot:
+        missing: list[str] = []
+        not_reached: list[str] = []
+        reads: dict[str, _ClusterReads] = {}
+        topologies: dict[str, Topology] = {}
+        attempted: set[str] = set()
+        # Instance id -> the clusters its tags name, for every instance already read.
+        known: dict[str, frozenset[str]] = {}
+        wanted = names
+        while wanted:
+            attempted.update(wanted)
+            results = self._read_clusters(wanted)
+            for name, result in results.items():
+                if isinstance(result, _ClusterReads):
+                    reads[name] = result
+                elif result == NOT_REACHED:
+                    not_reached.append(name)
+                elif name in names:
+                    missing.append(name)
+                # A cluster found through an interface that is gone by now uses nothing.
+            new = {name: reads[name] for name in results if name in reads}
+            running = self._cluster_nodes(new.values())
+            known.update((r.node.node_id, r.clusters) for r in running)
+            topologies.update(self._assemble(new, running))
+            # Who else carries these clusters' SGs: read those clusters too (sharing is rare, so
+            # this loop runs once for most accounts).
+            role_sgs = {sg for name in new for sg in topologies[name].role_sg_ids()}
+            self._look_up(users, role_sgs, known)
+            wanted = sorted(users.clusters_for(role_sgs) - attempted)
+        return self._finish(topologies, reads, {}, not_reached, missing)
+
+    def clusters_using(self, security_group_ids: Iterable[str], users: ClusterUsers | None = None) -> ClusterUsers:
+        """Which clusters' control planes and running nodes carry these SGs, by their network interfaces.
+
+        One ec2:DescribeNetworkInterfaces (`group-id` filter, paginated) per 200 SGs, and one
+        ec2:DescribeInstances (`instance-id` filter) per 200 instances that carry them: an SG no
+        interface carries costs one call, an SG only non-EKS instances carry costs two. Candidates
+        only: `snapshot(clusters=...)` then reads each cluster and judges by what EKS and the nodes
+        say, never by an interface description or a tag alone.
+        """
+        users = users or ClusterUsers()
+        self._look_up(users, set(security_group_ids), {})
+        return users
+
+    def _look_up(self, users: ClusterUsers, security_group_ids: set[str], known: Mapping[str, frozenset[str]]) -> None:
+        wanted = sorted(security_group_ids - users.looked_up)
+        carried_by: dict[str, set[str]] = {}
+        for chunk in _chunks(wanted, FILTER_VALUES_MAX):
+            filters = [{"Name": "group-id", "Values": chunk}]
+            for page in pages_of("ec2", self.ec2, "describe_network_interfaces", Filters=filters):
+                for raw in page.get("NetworkInterfaces", ()):
+                    groups = _group_ids(raw.get("Groups")) & set(chunk)
+                    control_plane = control_plane_cluster(raw)
+                    instance_id = (raw.get("Attachment") or {}).get("InstanceId")
+                    for sg in groups:
+                        if control_plane:
+                            users.control_planes.setdefault(sg, set()).add(control_plane)
+                        if instance_id:
+                            carried_by.setdefault(str(instance_id), set()).add(sg)
+        users.looked_up.update(wanted)
+        users.instance_clusters.update((i, known[i]) for i in carried_by if i in known)
+        unknown = sorted(set(carried_by) - set(users.instance_clusters))
+        # Stopped, terminated or untagged: no cluster (and not asked about again).
+        users.instance_clusters.update((i, frozenset()) for i in unknown)
+        for running in self._instances(unknown):
+            users.instance_clusters[running.node.node_id] = running.clusters
+        for instance_id, carried in carried_by.items():
+            for sg in carried:
+                users.instances.setdefault(sg, set()).add(instance_id)
+
+    def _instances(self, instance_ids: list[str]) -> list[_RunningNode]:
+        """Running instances by id (ec2:DescribeInstances, `instance-id` filter: a terminated one is absent)."""
+        nodes: list[_RunningNode] = []
+        for chunk in _chunks(instance_ids, FILTER_VALUES_MAX):
+            filters = [{"Name": "instance-id", "Values": chunk}, RUNNING]
+            nodes.extend(self._running_nodes(filters))
+        return nodes
+
+    def _cluster_nodes(self, reads: Iterable[_ClusterReads]) -> list[_RunningNode]:
+        """The running instances that may be these clusters' nodes, by filter: a tag key or value
+        naming one of them, or an Auto Scaling group of one of their managed node groups."""
+        reads = list(reads)
+        names = sorted(r.cluster.name for r in reads)
+        groups = sorted({asg for r in reads for asg in r.managed_auto_scaling_groups})
+        queries = [
+            ("tag-key", sorted(CLUSTER_TAG_PREFIX + name for name in names)),
+            ("tag-value", names),
+            ("tag:aws:autoscaling:groupName", groups),
+        ]
+        found: dict[str, _RunningNode] = {}
+        for filter_name, values in queries:
+            for chunk in _chunks(values, FILTER_VALUES_MAX):
+                for running in self._running_nodes([{"Name": filter_name, "Values": chunk}, RUNNING]):
+                    found[running.node.node_id] = running
+        return list(found.values())
+
+    def _assemble(self, reads: Mapping[str, _ClusterReads], running: list[_RunningNode]) -> dict[str, Topology]:
+        """Topologies without SG rules yet: the clusters' subnets, VPCs, nodes and node groups."""
         subnets = self._subnets(
             {s for r in reads.values() for s in r.cluster.subnet_ids}
             | {s for r in reads.values() for ng in r.nodegroups for s in ng.get("subnets") or ()}
@@ -334,7 +474,17 @@ class Discovery:
                 security_groups={},
                 control_plane_networks=tuple(control_plane_networks),
             )
+        return topologies
 
+    def _finish(
+        self,
+        topologies: dict[str, Topology],
+        reads: Mapping[str, _ClusterReads],
+        unreadable: dict[str, str],
+        not_reached: list[str],
+        missing: list[str],
+    ) -> Snapshot:
+        """The SGs' rules, their prefix lists and who shares which SG, on every topology."""
         groups = self._security_groups({sg for topology in topologies.values() for sg in topology.role_sg_ids()})
         prefix_lists = self._prefix_lists(topologies.values(), groups)
         usage = sg_usage(topologies.values())
@@ -344,10 +494,10 @@ class Discovery:
             unresolved.extend(
                 f"{sg} not found (deleted or owned by another account)" for sg in role_sgs if sg not in groups
             )
-            known = {sg: groups[sg] for sg in role_sgs if sg in groups}
+            readable = {sg: groups[sg] for sg in role_sgs if sg in groups}
             topologies[name] = dataclasses.replace(
                 topology,
-                security_groups=known,
+                security_groups=readable,
                 prefix_lists=prefix_lists,
                 shared_with={sg: tuple(c for c in usage[sg] if c != name) for sg in role_sgs if len(usage[sg]) > 1},
                 unresolved=tuple(dict.fromkeys(unresolved)),
@@ -407,11 +557,12 @@ class Discovery:
 
     # --- EC2 ------------------------------------------------------------------------------------
 
-    def _running_nodes(self) -> list[_RunningNode]:
+    def _running_nodes(self, filters: list[dict[str, Any]] | None = None) -> list[_RunningNode]:
+        """Running instances that tags or an Auto Scaling group may tie to a cluster (ec2:DescribeInstances)."""
         nodes: list[_RunningNode] = []
-        filters = [{"Name": "instance-state-name", "Values": ["running"]}]
+        config = {"PageSize": PAGE_SIZE}
         for page in pages_of(
-            "ec2", self.ec2, "describe_instances", Filters=filters, PaginationConfig={"PageSize": PAGE_SIZE}
+            "ec2", self.ec2, "describe_instances", Filters=filters or [RUNNING], PaginationConfig=config
         ):
             for reservation in page.get("Reservations", ()):
                 for instance in reservation.get("Instances", ()):

@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .checks import CheckResult, Finding, Judge, Status
+from .evaluate import Snapshot
 from .model import CLUSTER_TAG_PREFIX, OWNED, Membership, Topology
 from .network import PortSet
 from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
@@ -355,17 +356,20 @@ def remediate(
     trust_node_tags: bool = False,
     scope: Scope | None = None,
     on_change: Any = None,
+    before: Snapshot | None = None,
 ) -> Outcome:
     """Re-read the live state, plan, and (when asked) apply and re-check one cluster.
 
-    `discover` is a callable returning a fresh evaluate.Snapshot of the account (the plan never
+    `discover` is a callable returning a fresh evaluate.Snapshot of the cluster (the plan never
     trusts an older view: AWS Config may trigger remediation from a stale snapshot of an already
-    fixed resource). `scope` overrides level, allow_tag_removal and trust_node_tags. Raises
+    fixed resource). `before`: a snapshot read moments earlier in the same run, used instead of the
+    first read (each cluster is then read once before and once after applying). `scope` overrides
+    level, allow_tag_removal and trust_node_tags. Raises
     RemediationError for a cluster that does not exist or is outside the scope, ApplyFailed when a
     write fails.
     """
     scope = scope or Scope(level=level, allow_tag_removal=allow_tag_removal, trust_node_tags=trust_node_tags)
-    topology = discover().topologies.get(cluster)
+    topology = (before or discover()).topologies.get(cluster)
     if topology is None:
         raise RemediationError(f"cluster {cluster} not found in this account and region")
     if refusal := scope.refusal(topology):

@@ -14,6 +14,7 @@ failure is a structured log line.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 
 from .discovery import Discovery, DiscoveryError
-from .evaluate import sg_usage
+from .evaluate import Snapshot, sg_usage
 from .remediation import APPLIED, ApplyFailed, Change, Outcome, RemediationError, Scope, remediate
 from .requirements import Level
 
@@ -153,16 +154,24 @@ def _log_change(cluster: str) -> Any:
     return log
 
 
-def _clusters_for(request: Request, discovery: Discovery) -> list[str]:
+def _clusters_for(request: Request, discovery: Discovery) -> tuple[list[str], Snapshot]:
+    """The clusters to fix and a snapshot of them read just now (each cluster's view before).
+
+    An SG id resolves to the clusters using it: the network interfaces carrying it name the
+    candidates, and only those clusters are read.
+    """
     if request.scope.only_security_group is None:
-        return [request.resource_id]
-    snapshot = discovery.snapshot()
-    users = sg_usage(snapshot.topologies.values()).get(request.resource_id, [])
-    in_scope = [name for name in users if request.scope.refusal(snapshot.topologies[name]) is None]
+        snapshot = discovery.snapshot(clusters=[request.resource_id])
+        return [request.resource_id], snapshot
+    users = discovery.clusters_using([request.resource_id])
+    candidates = sorted(users.clusters_for([request.resource_id]))
+    snapshot = discovery.snapshot(clusters=candidates, users=users) if candidates else Snapshot(topologies={})
+    used_by = sg_usage(snapshot.topologies.values()).get(request.resource_id, [])
+    in_scope = [name for name in used_by if request.scope.refusal(snapshot.topologies[name]) is None]
     if not in_scope:
-        why = f"used by {', '.join(users)}, all outside the scope" if users else "used by no EKS cluster here"
+        why = f"used by {', '.join(used_by)}, all outside the scope" if used_by else "used by no EKS cluster here"
         raise RemediationFailed(f"{request.resource_id} resolves to no cluster in scope ({why})")
-    return in_scope
+    return in_scope, snapshot
 
 
 def _unfinished(outcome: Outcome) -> list[str]:
@@ -191,10 +200,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         session = _session(request, context)
         ec2 = session.client("ec2", config=CLIENT_CONFIG)
         discovery = Discovery(eks=session.client("eks", config=CLIENT_CONFIG), ec2=ec2)
-        for name in _clusters_for(request, discovery):
+        names, before = _clusters_for(request, discovery)
+        for name in names:
             outcome = remediate(
-                discovery.snapshot, ec2, name, request.scope.level, not request.dry_run,
-                scope=request.scope, on_change=_log_change(name),
+                functools.partial(discovery.snapshot, clusters=[name]), ec2, name, request.scope.level,
+                not request.dry_run, scope=request.scope, on_change=_log_change(name), before=before,
             )  # fmt: skip
             outcomes.append(outcome)
             logger.info(

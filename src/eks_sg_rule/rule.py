@@ -9,11 +9,23 @@ from rdklib import ConfigRule, Evaluation
 
 from .config_items import normalise
 from .discovery import Discovery
-from .evaluate import CLUSTER_TYPE, SECURITY_GROUP_TYPE, ResourceEvaluation, Settings, Snapshot, evaluate
+from .evaluate import (
+    CLUSTER_TYPE,
+    SECURITY_GROUP_TYPE,
+    ResourceEvaluation,
+    Settings,
+    Snapshot,
+    evaluate,
+    not_applicable,
+)
 from .parameters import settings_from
 from .reporting import EvaluationWriter, changes_only, current_results
 
 APPLICABLE_RESOURCES = [CLUSTER_TYPE, SECURITY_GROUP_TYPE]
+NOT_CARRIED = (
+    "no network interface of an EKS control plane or running node carries it "
+    "(an SG only a node group's launch template names is judged by the periodic evaluation)"
+)
 
 
 class SweepIncomplete(Exception):
@@ -54,12 +66,22 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         valid_rule_parameters: Settings,
     ) -> list[Evaluation]:
         item = normalise(configuration_item)
-        # An EKS item may carry ClusterSecurityGroupId: it fills in where DescribeCluster has none.
-        hints = {item.resource_id: item.cluster.cluster_sg_id} if item.cluster and item.cluster.cluster_sg_id else {}
-        snapshot = self._snapshot(client_factory, hints)
+        discovery = self._discovery(client_factory)
         if item.resource_type == SECURITY_GROUP_TYPE:
-            evaluations = evaluate(snapshot, valid_rule_parameters, clusters=[], security_groups=[item.resource_id])
+            # Who carries the SG: its network interfaces name the candidate clusters; only those are read.
+            users = discovery.clusters_using([item.resource_id])
+            candidates = sorted(users.clusters_for([item.resource_id]))
+            if candidates:
+                snapshot = discovery.snapshot(clusters=candidates, users=users)
+                evaluations = evaluate(snapshot, valid_rule_parameters, clusters=[], security_groups=[item.resource_id])
+            else:
+                snapshot = Snapshot(topologies={})
+                evaluations = [not_applicable(SECURITY_GROUP_TYPE, item.resource_id, NOT_CARRIED)]
         else:
+            # An EKS item may carry ClusterSecurityGroupId: it fills in where DescribeCluster has none.
+            if item.cluster and item.cluster.cluster_sg_id:
+                discovery.cluster_sg_hints = {item.resource_id: item.cluster.cluster_sg_id}
+            snapshot = discovery.snapshot(clusters=[item.resource_id])
             evaluations = evaluate(snapshot, valid_rule_parameters, clusters=[item.resource_id])
         if snapshot.not_reached:
             # Short of time: an unread cluster is not "not found", and an SG's users are not all
@@ -75,7 +97,7 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
     def evaluate_periodic(
         self, event: dict[str, Any], client_factory: Any, valid_rule_parameters: Settings
     ) -> list[Evaluation]:
-        snapshot = self._snapshot(client_factory)
+        snapshot = self._discovery(client_factory).snapshot()
         evaluations = evaluate(snapshot, valid_rule_parameters)
         if not valid_rule_parameters.report_unchanged:
             stored = current_results(client_factory.build_client("config"), str(event.get("configRuleName")))
@@ -100,13 +122,12 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         remaining = getattr(self.context, "get_remaining_time_in_millis", None)
         return remaining is not None and int(remaining()) < self.TIME_RESERVE_MS
 
-    def _snapshot(self, client_factory: Any, cluster_sg_hints: dict[str, str] | None = None) -> Snapshot:
+    def _discovery(self, client_factory: Any) -> Discovery:
         return Discovery(
             eks=client_factory.build_client("eks"),
             ec2=client_factory.build_client("ec2"),
             out_of_time=self._out_of_time,
-            cluster_sg_hints=cluster_sg_hints,
-        ).snapshot()
+        )
 
     # rdklib assumes the event's executionRoleArn by default, which fails with Config's
     # service-linked role. The Lambda's own role is the default here; ExecutionRoleName (the

@@ -39,6 +39,14 @@ class Account:
         if cluster_sg:
             # moto gap: EKS's clusterSecurityGroupId is not modelled; set it on moto's record.
             eks_backends[ACCOUNT][REGION].clusters[name].resources_vpc_config["clusterSecurityGroupId"] = cluster_sg
+        # moto gap: EKS creates the control plane's network interfaces in the cluster's subnets,
+        # described "Amazon EKS <name>", with the cluster SG and securityGroupIds; moto creates none.
+        # (Only existing SGs: moto would create a named SG that does not exist.)
+        wanted = [sg for sg in [cluster_sg, *(additional or [])] if sg]
+        existing = self.ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": wanted}])["SecurityGroups"]
+        groups = [g["GroupId"] for g in existing]
+        if groups:
+            self.ec2.create_network_interface(SubnetId=self.subnet, Groups=groups, Description=f"Amazon EKS {name}")
 
     def nodes(self, cluster: str, sgs: list[str], count: int = 1, **tags: str) -> list[str]:
         all_tags = {"eks:cluster-name": cluster, **tags}

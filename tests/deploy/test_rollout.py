@@ -41,6 +41,7 @@ READS = {
     "eks:ListFargateProfiles",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeInstances",
+    "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSubnets",
     "ec2:DescribeLaunchTemplateVersions",
     "ec2:GetManagedPrefixListEntries",
