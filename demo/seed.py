@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.ec2.models import ec2_backends
-from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface, NetworkInterfaceBackend
 from moto.eks.models import eks_backends
 
 ROLE = "arn:aws:iam::{account}:role/{name}"
@@ -462,6 +462,32 @@ def report_own_groups_only(account_id: str, region: str, interface_id: str) -> N
     instance's; EC2 reports each interface's own SGs. Make this interface report its own."""
     interface = ec2_backends[account_id][region].get_network_interface(interface_id)
     interface.__class__ = _OwnGroupsInterface
+
+
+def match_any_interface_group() -> None:
+    """moto gap: EC2's DescribeNetworkInterfaces `group-id` filter with several values matches an
+    interface carrying any of them; moto matches only an interface whose SGs are all among the values
+    (or all of the values among its SGs). Make moto answer as EC2 does. Applied once, on import."""
+    original = NetworkInterfaceBackend.get_all_network_interfaces
+    if getattr(original, "matches_any_group", False):
+        return
+
+    def get_all_network_interfaces(
+        self: Any, eni_ids: list[str] | None = None, filters: dict[str, Any] | None = None
+    ) -> list[NetworkInterface]:
+        remaining = dict(filters or {})
+        wanted = remaining.pop("group-id", None)
+        interfaces: list[NetworkInterface] = original(self, eni_ids, remaining)
+        if wanted is None:
+            return interfaces
+        values = set(wanted if isinstance(wanted, list) else [wanted])
+        return [eni for eni in interfaces if values & set(eni.get_filter_value("group-id"))]
+
+    get_all_network_interfaces.matches_any_group = True  # type: ignore[attr-defined]
+    NetworkInterfaceBackend.get_all_network_interfaces = get_all_network_interfaces  # type: ignore[method-assign]
+
+
+match_any_interface_group()
 
 
 def _group_names(base: str, count: int) -> list[str]:

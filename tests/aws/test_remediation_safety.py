@@ -6,10 +6,12 @@ Against moto through the demo seeder (real layouts) and the real remediation Lam
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 from demo.seed import _Seeder
 
 from eks_sg_rule.discovery import Discovery
@@ -284,3 +286,36 @@ def test_remediation_never_opens_a_cidr_never_revokes_and_changes_nothing_twice(
     assert not [c for c in calls if c.startswith("revoke")]
     second = remediate(discover(seeder), ec2, "kubelet-blocked", Level.RECOMMENDED, True, trust_node_tags=True)
     assert [c for c in second.changes if c.automatic] == []
+
+
+def test_the_remediation_reads_its_cluster_once_before_and_once_after(
+    seeder: _Seeder, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeder.cluster("c1", "1.31", [])
+    cluster_sg = seeder.eks_cluster_sg("c1")
+    node = seeder.security_group("karpenter-node", "node")
+    seeder.add_ingress(node, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": node}, {"GroupId": cluster_sg}]})
+    extra = seeder.security_group("extra", "extra")
+    seeder.add_ingress(extra, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": node}, {"GroupId": cluster_sg}]})
+    seeder.managed_nodegroup("c1", "ng", seeder.launch_template("c1-ng", [node, extra]))
+    seeder.managed_instances("c1", "ng", 1, [node, extra])
+    for index in range(3):  # other clusters, sharing nothing: never read
+        seeder.prod_managed(f"other-{index}", nodes=1)
+    calls: Counter[str] = Counter()
+    make_api_call = BaseClient._make_api_call
+
+    def counting(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        calls[operation] += 1
+        return make_api_call(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+
+    result = lambda_handler({"ResourceId": "c1", "DryRun": False}, lambda_context)
+
+    assert result["clusters"][0]["applied"] is True and result["clusters"][0]["remaining"] == []
+    assert (calls["ListClusters"], calls["DescribeCluster"], calls["CreateTags"]) == (0, 2, 1)
+    calls.clear()
+
+    lambda_handler({"ResourceId": node, "DryRun": True}, lambda_context)
+
+    assert (calls["ListClusters"], calls["DescribeCluster"]) == (0, 1)
