@@ -67,4 +67,4 @@ pack: $(STAMP)
 	$(BIN)/cfn-lint $(PACK)
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .venv-c7n .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info
+	rm -rf $(VENV) $(SAM_VENV) .venv-c7n .venv-lambda313 .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info
