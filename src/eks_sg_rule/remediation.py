@@ -196,6 +196,10 @@ class Planner:
             return f"{sg_id} could not be read"
         if sg_id not in topology.role_sg_ids():
             return f"{sg_id} plays no role for cluster {topology.cluster.name}"
+        if topology.security_groups[sg_id].name == DEFAULT_SG_NAME:
+            # Every interface created in the VPC without an SG gets it: a rule on it or naming it
+            # reaches far beyond the cluster (custom networking's ENIConfig falls back to it).
+            return f"{sg_id} is its VPC's default SG, which anything launched without an SG carries; decide by hand"
         if target and sg_id in self.scope.exempt_sg_ids:
             return f"{sg_id} is in ExemptSecurityGroupIds"
         if target and topology.shared_with.get(sg_id):
@@ -340,6 +344,9 @@ class Outcome:
             "applied": self.applied,
             "remaining": [change.to_json() for change in self.remaining],
         }
+
+
+DEFAULT_SG_NAME = "default"
 
 
 class RemediationError(Exception):

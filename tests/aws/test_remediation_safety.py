@@ -249,10 +249,10 @@ class FailingSecond:
 def test_5_a_failed_write_stops_and_names_what_was_applied(seeder: _Seeder) -> None:
     from eks_sg_rule.remediation import ApplyFailed
 
-    seeder.custom_networking()
+    seeder.dual_stack_ipv4()  # two rules to add at the recommended level
     ec2 = FailingSecond(seeder.ec2)
     with pytest.raises(ApplyFailed, match=r"failed \(UnauthorizedOperation\); applied before it: authorize_") as caught:
-        remediate(discover(seeder), ec2, "custom-networking", Level.RECOMMENDED, apply_changes=True)
+        remediate(discover(seeder), ec2, "dual-stack-v4", Level.RECOMMENDED, apply_changes=True)
     statuses = [c.status for c in caught.value.changes if c.automatic]
     assert statuses[:2] == ["applied", "failed"]
     assert all(s == "planned" for s in statuses[2:])
@@ -319,3 +319,19 @@ def test_the_remediation_reads_its_cluster_once_before_and_once_after(
     lambda_handler({"ResourceId": node, "DryRun": True}, lambda_context)
 
     assert (calls["ListClusters"], calls["DescribeCluster"]) == (0, 1)
+
+
+def test_the_vpc_default_sg_is_never_changed_nor_named_automatically(seeder: _Seeder) -> None:
+    """Custom networking with pods on the VPC's default SG: the cluster SG lacks TCP 443 from it.
+    That rule would open the API server to everything launched without an SG: a person decides."""
+    seeded = seeder.custom_networking()
+    [default_sg] = seeded.node_sg_ids
+    before = rules_of(seeder, seeded.cluster_sg_id or "")
+
+    outcome = remediate(discover(seeder), seeder.ec2, seeded.name, Level.MINIMUM, apply_changes=True)
+
+    naming_default = [c for c in outcome.changes if default_sg in (c.security_group_id, *c.detail.split())]
+    assert naming_default and all(c.status == MANUAL for c in naming_default)
+    assert all("VPC's default SG" in c.detail for c in naming_default)
+    assert rules_of(seeder, seeded.cluster_sg_id or "") == before
+    assert referencing(seeder, default_sg) == [default_sg]  # its own self rule, nothing added
