@@ -29,9 +29,10 @@ class Progress:
             self._show()
 
     def advance(self) -> None:
-        """One cluster described."""
+        """One cluster described (a cluster found sharing an SG with a named one counts too)."""
         with self._lock:
             self.done += 1
+            self.total = max(self.total, self.done)
             self._show()
 
     def _show(self) -> None:
