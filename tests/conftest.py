@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from demo.config_store import ConfigResultStore, install_result_store
-from demo.seed import match_any_interface_group
+from demo.seed import fill_moto_gaps
 from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
-    match_any_interface_group()
+    fill_moto_gaps()
     with mock_aws():
         boto3.setup_default_session()
         yield
