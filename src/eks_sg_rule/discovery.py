@@ -3,6 +3,10 @@
 Worker-node SGs come from the nodes (running instances and managed node groups), never from SG
 names or tags. Nothing is called once per SG or per instance. Anything that cannot be resolved
 is recorded in words on the affected topology; it never turns into a pass.
+
+Two ways to read: the sweep (every cluster of the region, every running instance) and a named read
+(some clusters, their nodes by filter, and whoever shares their SGs, found through the network
+interfaces that carry those SGs), whose cost follows the clusters touched, not the region's size.
 """
 
 from __future__ import annotations
