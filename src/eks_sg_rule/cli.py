@@ -286,8 +286,12 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     eks, ec2 = target.eks_ec2(region)
     discovery = Discovery(eks=eks, ec2=ec2)
     # Every name is checked before anything is changed: a typo must not leave a half-applied run.
-    # That one read of the named clusters is each cluster's view before; each is read once more after.
-    before, missing = _read(discovery, names)
+    # The view before is the whole region, read once: a change must know every other cluster that
+    # uses an SG (an idle node group's launch template shows on no network interface). Each
+    # cluster is read once more, alone, after applying.
+    before = discovery.snapshot()
+    known = set(before.topologies) | set(before.unreadable_clusters)
+    missing = [name for name in names if name not in known]
     if missing:
         raise _missing_error({name: [region] for name in missing}, regions)
     outcomes: list[Outcome] = []

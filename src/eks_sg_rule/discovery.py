@@ -46,6 +46,9 @@ RUNNING = {"Name": "instance-state-name", "Values": ["running"]}
 # "Amazon EKS <cluster-name>", carrying the cluster SG and resourcesVpcConfig.securityGroupIds.
 CONTROL_PLANE_DESCRIPTION = "Amazon EKS "
 CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
+# How far a named read follows sharing: the named clusters' SG users (whose verdicts make up the
+# shared SGs' verdicts), and theirs (whose use of an SG decides those users' DEDICATED_CP_SG).
+SHARING_DEPTH = 2
 CLUSTER_NAME_TAGS = ("eks:cluster-name", "aws:eks:cluster-name", "eks:eks-cluster-name")
 # Interfaces that carry no traffic of their own: a trunk (security groups for pods hangs branch
 # interfaces off it) and an EFA-only interface (no IP addresses).
@@ -264,9 +267,17 @@ def _node_group_of(tags: Mapping[str, str]) -> tuple[str, NodeGroupKind]:
 def _node_from_instance(instance: Mapping[str, Any]) -> _RunningNode | None:
     """A running instance that tags or an Auto Scaling group may tie to a cluster; None when neither can."""
     tags = _tags(instance.get("Tags"))
-    clusters = {tags[key] for key in CLUSTER_NAME_TAGS if tags.get(key)}
-    clusters |= {key[len(CLUSTER_TAG_PREFIX) :] for key in tags if key.startswith(CLUSTER_TAG_PREFIX)}
-    aws_clusters = {tags[key] for key in CLUSTER_NAME_TAGS if key.startswith("aws:") and tags.get(key)}
+    # Only what EKS could have named a cluster: `kubernetes.io/cluster/` with nothing after it (an
+    # unset template variable) names none.
+    clusters = {tags[key] for key in CLUSTER_NAME_TAGS if CLUSTER_NAME.fullmatch(tags.get(key, ""))}
+    clusters |= {
+        name
+        for key in tags
+        if key.startswith(CLUSTER_TAG_PREFIX) and CLUSTER_NAME.fullmatch(name := key[len(CLUSTER_TAG_PREFIX) :])
+    }
+    aws_clusters = {
+        name for name in clusters if any(tags.get(k) == name for k in CLUSTER_NAME_TAGS if k.startswith("aws:"))
+    }
     auto_scaling_group = tags.get("aws:autoscaling:groupName")
     if not clusters and not auto_scaling_group:
         return None
@@ -360,7 +371,9 @@ class Discovery:
         # Instance id -> the clusters its tags name, for every instance already read.
         known: dict[str, frozenset[str]] = {}
         wanted = names
-        while wanted:
+        for depth in range(SHARING_DEPTH + 1):
+            if not wanted:
+                break
             attempted.update(wanted)
             results = self._read_clusters(wanted)
             for name, result in results.items():
@@ -375,11 +388,13 @@ class Discovery:
             running = self._cluster_nodes(new.values())
             known.update((r.node.node_id, r.clusters) for r in running)
             topologies.update(self._assemble(new, running))
+            if depth == SHARING_DEPTH:
+                break
             # Who else carries these clusters' SGs: read those clusters too (sharing is rare, so
-            # this loop runs once for most accounts).
+            # most reads stop after one lookup).
             role_sgs = {sg for name in new for sg in topologies[name].role_sg_ids()}
             self._look_up(users, role_sgs, known)
-            wanted = sorted(users.clusters_for(role_sgs) - attempted)
+            wanted = sorted(n for n in users.clusters_for(role_sgs) - attempted if CLUSTER_NAME.fullmatch(n))
         return self._finish(topologies, reads, {}, not_reached, missing)
 
     def clusters_using(self, security_group_ids: Iterable[str], users: ClusterUsers | None = None) -> ClusterUsers:
@@ -435,9 +450,11 @@ class Discovery:
         reads = list(reads)
         names = sorted(r.cluster.name for r in reads)
         groups = sorted({asg for r in reads for asg in r.managed_auto_scaling_groups})
+        # One filter per tag key (not `tag-value`, which would also bring every instance tagged
+        # Environment=<a cluster's name>): a few calls, each bringing only candidate nodes.
         queries = [
             ("tag-key", sorted(CLUSTER_TAG_PREFIX + name for name in names)),
-            ("tag-value", names),
+            *((f"tag:{key}", names) for key in CLUSTER_NAME_TAGS),
             ("tag:aws:autoscaling:groupName", groups),
         ]
         found: dict[str, _RunningNode] = {}

@@ -45,12 +45,13 @@ class Snapshot:
 
 
 def sg_usage(topologies: Iterable[Topology]) -> dict[str, list[str]]:
-    """SG id -> the clusters it plays a role for (control plane or nodes)."""
+    """SG id -> the clusters it plays a role for (control plane or nodes), by name: the same order
+    whichever cluster a read started from."""
     usage: dict[str, list[str]] = {}
     for topology in topologies:
         for sg_id in topology.role_sg_ids():
             usage.setdefault(sg_id, []).append(topology.cluster.name)
-    return usage
+    return {sg_id: sorted(names) for sg_id, names in usage.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,17 +155,20 @@ def _log_change(cluster: str) -> Any:
 
 
 def _clusters_for(request: Request, discovery: Discovery) -> tuple[list[str], Snapshot]:
-    """The clusters to fix and a snapshot of them read just now (each cluster's view before).
+    """The clusters to fix and the region read just now: each cluster's view before applying.
 
-    An SG id resolves to the clusters using it: the network interfaces carrying it name the
-    candidates, and only those clusters are read.
+    The view before is the whole region, once (not once per cluster): a write must know every
+    other cluster that uses an SG, including one whose idle node group only names it in a launch
+    template, which no network interface shows. An SG id resolves to the in-scope clusters using
+    it; an id that names both an SG and a cluster is refused.
     """
+    snapshot = discovery.snapshot()
     if request.scope.only_security_group is None:
-        snapshot = discovery.snapshot(clusters=[request.resource_id])
         return [request.resource_id], snapshot
-    users = discovery.clusters_using([request.resource_id])
-    candidates = sorted(users.clusters_for([request.resource_id]))
-    snapshot = discovery.snapshot(clusters=candidates, users=users) if candidates else Snapshot(topologies={})
+    if request.resource_id in snapshot.topologies or request.resource_id in snapshot.unreadable_clusters:
+        raise RemediationFailed(
+            f"{request.resource_id} names both a security group and a cluster: ambiguous, nothing changed"
+        )
     used_by = sg_usage(snapshot.topologies.values()).get(request.resource_id, [])
     in_scope = [name for name in used_by if request.scope.refusal(snapshot.topologies[name]) is None]
     if not in_scope:

@@ -2,8 +2,11 @@
 
 Each probe builds an account in moto (demo.seed's _Seeder: realistic layouts, moto gaps filled),
 computes the sweep's view (`Discovery.snapshot()` then `evaluate`) and asserts that the scoped
-path (SG change, cluster change, named snapshot, remediation) says or does the same. Probes marked
-xfail(strict=True) are findings: they fail today; the rest document what holds.
+path (SG change, cluster change, named snapshot, remediation) says or does the same. The two probes
+marked xfail(strict=True) are the limits the README states for change-triggered evaluations (an SG
+only an idle node group's launch template names, or only instances whose EKS tags were removed,
+carry: no network interface shows that use; the periodic run corrects the verdict). The remediation
+and `fix` are not limited so: they read the whole region before writing.
 """
 
 from __future__ import annotations
@@ -165,8 +168,8 @@ def another_cluster_using(seeder: _Seeder, sg_id: str, how: str, name: str = "b"
 
 @pytest.mark.xfail(
     strict=True,
-    reason="FINDING: a cluster change reads a control-plane SG that another cluster's launch template or "
-    "ASG-only node uses as dedicated: DEDICATED_CP_SG COMPLIANT, the sweep NON_COMPLIANT",
+    reason="stated limit: a cluster change does not see a control-plane SG that only another cluster's launch "
+    "template or ASG-only node uses (DEDICATED_CP_SG passes until the periodic run says NON_COMPLIANT)",
 )
 @pytest.mark.parametrize("how", ["launch-template", "asg-only"])
 def test_a_cluster_change_sees_a_control_plane_sg_shared_without_an_interface(
@@ -186,8 +189,8 @@ def test_a_cluster_change_sees_a_control_plane_sg_shared_without_an_interface(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="FINDING (README-documented): an SG change on an SG used only through a launch template or an "
-    "ASG-only node writes NOT_APPLICABLE over the sweep's NON_COMPLIANT until the next periodic run",
+    reason="stated limit: an SG change on an SG used only through a launch template or an ASG-only node "
+    "writes NOT_APPLICABLE over the sweep's NON_COMPLIANT until the next periodic run",
 )
 @pytest.mark.parametrize("how", ["launch-template", "asg-only"])
 def test_an_sg_change_on_an_sg_only_a_launch_template_or_asg_node_uses(
@@ -207,11 +210,6 @@ def test_an_sg_change_on_an_sg_only_a_launch_template_or_asg_node_uses(
 # --- findings: unsafe writes --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: the remediation Lambda and `fix --apply` add a rule to an SG another cluster uses (launch "
-    "template of a node group at zero, or an ASG-only node): the named read never sees the sharing the sweep sees",
-)
 @pytest.mark.parametrize("entry", ["remediation", "cli-fix"])
 @pytest.mark.parametrize("how", ["launch-template", "asg-only"])
 def test_the_remediation_never_changes_an_sg_another_cluster_uses(
@@ -234,11 +232,6 @@ def test_the_remediation_never_changes_an_sg_another_cluster_uses(
     assert rules_of(seeder, node) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: a cluster named like an existing SG id is remediated as that SG: the rules go on another "
-    "cluster's SG (the README says such a resource id fails)",
-)
 def test_a_cluster_named_like_an_sg_id_never_steers_the_remediation_to_that_sg(
     seeder: _Seeder, lambda_context: LambdaContext
 ) -> None:
@@ -266,11 +259,6 @@ def empty_cluster_tag_on_a_node(seeder: _Seeder) -> str:
     return seeded.cluster_sg_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: a tag key `kubernetes.io/cluster/` (empty name) on an instance carrying a cluster's SG "
-    "makes every named read call DescribeCluster(name='') and fail; the sweep is fine",
-)
 def test_an_empty_cluster_tag_never_becomes_a_describe_cluster_call(seeder: _Seeder, api: ApiCalls) -> None:
     empty_cluster_tag_on_a_node(seeder)
     reference = sweep(seeder)
@@ -285,11 +273,6 @@ def test_an_empty_cluster_tag_never_becomes_a_describe_cluster_call(seeder: _See
     assert verdicts == {key: reference[key] for key in verdicts}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: with the empty-name tag, the SG change and the cluster change fail the rule invocation "
-    "(eks:DescribeCluster failed), the remediation fails and `scan --cluster` exits 2; the sweep judges the cluster",
-)
 @pytest.mark.parametrize("path", ["sg-change", "cluster-change", "remediation", "cli-scan"])
 def test_an_empty_cluster_tag_does_not_fail_the_change_paths(
     seeder: _Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext, path: str
@@ -312,11 +295,6 @@ def test_an_empty_cluster_tag_does_not_fail_the_change_paths(
         pytest.fail(f"{path} failed: {error}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: a shared SG's annotation lists its clusters in read order: a change starting from the "
-    "later-listed cluster writes a different annotation than the sweep (and the next sweep rewrites it back)",
-)
 def test_a_shared_sgs_annotation_does_not_depend_on_where_the_change_started(
     seeder: _Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext
 ) -> None:
@@ -336,11 +314,6 @@ def test_a_shared_sgs_annotation_does_not_depend_on_where_the_change_started(
 # --- findings: cost -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (cost): the `tag-value` node filter returns every instance with any tag equal to the "
-    "cluster name: a cluster named `prod` transfers every Environment=prod node of every other cluster",
-)
 def test_a_named_read_transfers_no_node_of_unrelated_clusters(seeder: _Seeder, api: ApiCalls) -> None:
     seeder.cluster("prod", "1.31", [])
     cluster_sg = seeder.eks_cluster_sg("prod")
@@ -373,11 +346,6 @@ def sharing_chain(seeder: _Seeder, length: int) -> None:
         seeder.instances(1, [cluster_sg, *mine], {"eks:cluster-name": name})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (cost): sharing is followed to its transitive closure: a cluster change on c0 reads every "
-    "cluster of a chain, though clusters more than two links away change none of the verdicts it writes",
-)
 def test_a_cluster_change_reads_no_further_than_its_verdicts_need(seeder: _Seeder, api: ApiCalls) -> None:
     sharing_chain(seeder, 6)
     reference = sweep(seeder)

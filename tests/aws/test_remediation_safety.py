@@ -288,7 +288,7 @@ def test_remediation_never_opens_a_cidr_never_revokes_and_changes_nothing_twice(
     assert [c for c in second.changes if c.automatic] == []
 
 
-def test_the_remediation_reads_its_cluster_once_before_and_once_after(
+def test_the_remediation_reads_the_region_once_before_and_its_cluster_once_after(
     seeder: _Seeder, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seeder.cluster("c1", "1.31", [])
@@ -313,12 +313,14 @@ def test_the_remediation_reads_its_cluster_once_before_and_once_after(
     result = lambda_handler({"ResourceId": "c1", "DryRun": False}, lambda_context)
 
     assert result["clusters"][0]["applied"] is True and result["clusters"][0]["remaining"] == []
-    assert (calls["ListClusters"], calls["DescribeCluster"], calls["CreateTags"]) == (0, 2, 1)
+    # Before: the region once (4 clusters: a write must know every cluster using an SG). After: c1 alone.
+    assert (calls["ListClusters"], calls["DescribeCluster"], calls["CreateTags"]) == (1, 4 + 1, 1)
+    assert calls["DescribeInstances"] == 1 + 5  # the sweep's one page; c1's nodes by five filters
     calls.clear()
 
     lambda_handler({"ResourceId": node, "DryRun": True}, lambda_context)
 
-    assert (calls["ListClusters"], calls["DescribeCluster"]) == (0, 1)
+    assert (calls["ListClusters"], calls["DescribeCluster"]) == (1, 4)
 
 
 def test_the_vpc_default_sg_is_never_changed_nor_named_automatically(seeder: _Seeder) -> None:
