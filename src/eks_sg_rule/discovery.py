@@ -347,7 +347,8 @@ class Discovery:
         Sweep (`clusters=None`): EKS ListClusters, every cluster, every running instance.
         Named: those clusters, their nodes by tag and Auto Scaling group filters, and, to know which
         other clusters use one of their SGs, the network interfaces that carry those SGs
-        (`ClusterUsers`); every cluster found that way is read as well, until none is new. Pass the
+        (`ClusterUsers`); every cluster found that way is read as well, and the clusters sharing
+        theirs (SHARING_DEPTH steps: what the named clusters' verdicts can depend on). Pass the
         `users` of an earlier `clusters_using` call to reuse its lookups. A named cluster that does
         not exist is listed in `Snapshot.missing`. Raises DiscoveryError when a read fails for any
         reason other than a resource that is gone.
