@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 from demo.config_store import ConfigResultStore, install_result_store
 from demo.seed import fill_moto_gaps
 from moto import mock_aws
@@ -65,3 +66,50 @@ def lambda_context() -> LambdaContext:
 
 def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text())
+
+
+class ApiCalls:
+    """Every AWS call made through any boto3 client: operation, parameters, and the response."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[str, dict[str, Any], Any]] = []
+        original = BaseClient._make_api_call
+
+        def recording(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+            index = len(self.calls)
+            self.calls.append((operation, params, {}))  # recorded before the call: a failing one too
+            response = original(client, operation, params)
+            self.calls[index] = (operation, params, response)
+            return response
+
+        monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+
+    def by_operation(self) -> dict[str, int]:
+        """Operation name -> how many calls."""
+        counts: dict[str, int] = {}
+        for name, _, _ in self.calls:
+            counts[name] = counts.get(name, 0) + 1
+        return counts
+
+    def count(self, operation: str) -> int:
+        return sum(1 for name, _, _ in self.calls if name == operation)
+
+    def params(self, operation: str) -> list[dict[str, Any]]:
+        return [params for name, params, _ in self.calls if name == operation]
+
+    def instances_transferred(self) -> int:
+        return sum(
+            len(reservation.get("Instances", ()))
+            for name, _, response in self.calls
+            if name == "DescribeInstances"
+            for reservation in response.get("Reservations", ())
+        )
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+@pytest.fixture
+def api_calls(monkeypatch: pytest.MonkeyPatch) -> ApiCalls:
+    """Every AWS call any boto3 client makes during the test (whatever session built it)."""
+    return ApiCalls(monkeypatch)

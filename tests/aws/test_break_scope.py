@@ -19,7 +19,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.client import BaseClient
 from demo.config_store import ConfigResultStore
 from demo.seed import _Seeder
 
@@ -32,7 +31,7 @@ from eks_sg_rule.remediation import MANUAL, remediate
 from eks_sg_rule.remediation_handler import RemediationFailed
 from eks_sg_rule.remediation_handler import lambda_handler as remediation_handler
 from eks_sg_rule.requirements import Level
-from tests.conftest import ACCOUNT, REGION, LambdaContext, load_event
+from tests.conftest import ACCOUNT, REGION, ApiCalls, LambdaContext, load_event
 from tests.e2e.test_handler import with_item, with_parameters
 
 CLUSTER = "AWS::EKS::Cluster"
@@ -46,40 +45,6 @@ Verdicts = dict[tuple[str, str], tuple[str, str]]
 @pytest.fixture
 def seeder(aws: None) -> _Seeder:
     return _Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
-
-
-class ApiCalls:
-    """Every AWS call made through any boto3 client: operation, parameters, and the response."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.calls: list[tuple[str, dict[str, Any], Any]] = []
-        original = BaseClient._make_api_call
-
-        def recording(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-            index = len(self.calls)
-            self.calls.append((operation, params, {}))  # recorded before the call: a failing one too
-            response = original(client, operation, params)
-            self.calls[index] = (operation, params, response)
-            return response
-
-        monkeypatch.setattr(BaseClient, "_make_api_call", recording)
-
-    def count(self, operation: str) -> int:
-        return sum(1 for name, _, _ in self.calls if name == operation)
-
-    def params(self, operation: str) -> list[dict[str, Any]]:
-        return [params for name, params, _ in self.calls if name == operation]
-
-    def instances_transferred(self) -> int:
-        return sum(
-            len(reservation.get("Instances", ()))
-            for name, _, response in self.calls
-            if name == "DescribeInstances"
-            for reservation in response.get("Reservations", ())
-        )
-
-    def clear(self) -> None:
-        self.calls.clear()
 
 
 @pytest.fixture
@@ -163,7 +128,7 @@ def another_cluster_using(seeder: _Seeder, sg_id: str, how: str, name: str = "b"
     seeder.instances(1, groups, {"aws:autoscaling:groupName": auto_scaling_group})
 
 
-# --- findings: wrong verdicts -------------------------------------------------------------------
+# --- the stated limits of change-triggered evaluations --------------------------------------------
 
 
 @pytest.mark.xfail(
@@ -183,7 +148,7 @@ def test_a_cluster_change_sees_a_control_plane_sg_shared_without_an_interface(
 
     changed = change(put_evaluations, lambda_context, CLUSTER, "a")
 
-    # The README promises "until then the SG reads NOT_APPLICABLE, never COMPLIANT"; the cluster is COMPLIANT.
+    # The README states this limit: the cluster change lets DEDICATED_CP_SG pass until the periodic run.
     assert changed[(CLUSTER, "a")] == reference[(CLUSTER, "a")]
 
 

@@ -6,12 +6,10 @@ Against moto through the demo seeder (real layouts) and the real remediation Lam
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Any
 
 import boto3
 import pytest
-from botocore.client import BaseClient
 from demo.seed import _Seeder
 
 from eks_sg_rule.discovery import Discovery
@@ -19,7 +17,20 @@ from eks_sg_rule.evaluate import Settings, evaluate
 from eks_sg_rule.remediation import MANUAL, UNTRUSTED, remediate
 from eks_sg_rule.remediation_handler import RemediationFailed, lambda_handler
 from eks_sg_rule.requirements import Level
-from tests.conftest import ACCOUNT, REGION, LambdaContext
+from tests.conftest import ACCOUNT, REGION, ApiCalls, LambdaContext
+
+
+def untagged_multi_sg_cluster(seeder: _Seeder) -> tuple[str, str, str]:
+    """c1 with Karpenter-like managed nodes on two SGs and no cluster tag: (cluster SG, node, extra)."""
+    seeder.cluster("c1", "1.31", [])
+    cluster_sg = seeder.eks_cluster_sg("c1")
+    node = seeder.security_group("karpenter-node", "node")
+    seeder.add_ingress(node, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": node}, {"GroupId": cluster_sg}]})
+    extra = seeder.security_group("extra", "extra")
+    seeder.add_ingress(extra, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": node}, {"GroupId": cluster_sg}]})
+    seeder.managed_nodegroup("c1", "ng", seeder.launch_template("c1-ng", [node, extra]))
+    seeder.managed_instances("c1", "ng", 1, [node, extra])
+    return cluster_sg, node, extra
 
 
 @pytest.fixture
@@ -177,14 +188,7 @@ def test_3_tag_removal_keeps_exactly_one_tagged_sg(seeder: _Seeder) -> None:
 
 def test_4_an_untagged_multi_sg_node_is_tagged_on_its_own_sg(seeder: _Seeder) -> None:
     """Karpenter-like nodes with two SGs and no tag; EKS tags the cluster SG, used elsewhere."""
-    seeder.cluster("c1", "1.31", [])
-    cluster_sg = seeder.eks_cluster_sg("c1")
-    node = seeder.security_group("karpenter-node", "node")
-    seeder.add_ingress(node, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": node}, {"GroupId": cluster_sg}]})
-    extra = seeder.security_group("extra", "extra")
-    seeder.add_ingress(extra, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": node}, {"GroupId": cluster_sg}]})
-    seeder.managed_nodegroup("c1", "ng", seeder.launch_template("c1-ng", [node, extra]))
-    seeder.managed_instances("c1", "ng", 1, [node, extra])
+    cluster_sg, node, extra = untagged_multi_sg_cluster(seeder)
     assert verdict(seeder, "c1") == "NON_COMPLIANT"
 
     outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True)
@@ -289,38 +293,25 @@ def test_remediation_never_opens_a_cidr_never_revokes_and_changes_nothing_twice(
 
 
 def test_the_remediation_reads_the_region_once_before_and_its_cluster_once_after(
-    seeder: _Seeder, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+    seeder: _Seeder, lambda_context: LambdaContext, api_calls: ApiCalls
 ) -> None:
-    seeder.cluster("c1", "1.31", [])
-    cluster_sg = seeder.eks_cluster_sg("c1")
-    node = seeder.security_group("karpenter-node", "node")
-    seeder.add_ingress(node, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": node}, {"GroupId": cluster_sg}]})
-    extra = seeder.security_group("extra", "extra")
-    seeder.add_ingress(extra, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": node}, {"GroupId": cluster_sg}]})
-    seeder.managed_nodegroup("c1", "ng", seeder.launch_template("c1-ng", [node, extra]))
-    seeder.managed_instances("c1", "ng", 1, [node, extra])
-    for index in range(3):  # other clusters, sharing nothing: never read
+    _, node, _ = untagged_multi_sg_cluster(seeder)
+    for index in range(3):  # other clusters: in the region read before, not in the read after
         seeder.prod_managed(f"other-{index}", nodes=1)
-    calls: Counter[str] = Counter()
-    make_api_call = BaseClient._make_api_call
-
-    def counting(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        calls[operation] += 1
-        return make_api_call(client, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    api_calls.clear()
 
     result = lambda_handler({"ResourceId": "c1", "DryRun": False}, lambda_context)
 
     assert result["clusters"][0]["applied"] is True and result["clusters"][0]["remaining"] == []
     # Before: the region once (4 clusters: a write must know every cluster using an SG). After: c1 alone.
+    calls = api_calls.by_operation()
     assert (calls["ListClusters"], calls["DescribeCluster"], calls["CreateTags"]) == (1, 4 + 1, 1)
     assert calls["DescribeInstances"] == 1 + 5  # the sweep's one page; c1's nodes by five filters
-    calls.clear()
+    api_calls.clear()
 
     lambda_handler({"ResourceId": node, "DryRun": True}, lambda_context)
 
-    assert (calls["ListClusters"], calls["DescribeCluster"]) == (1, 4)
+    assert (api_calls.count("ListClusters"), api_calls.count("DescribeCluster")) == (1, 4)
 
 
 def test_the_vpc_default_sg_is_never_changed_nor_named_automatically(seeder: _Seeder) -> None:

@@ -10,18 +10,16 @@ import io
 import json
 import subprocess
 import sys
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from botocore.client import BaseClient
 from demo.seed import SeededAccount, seed_account
 from moto import mock_aws
 
 from eks_sg_rule.cli import main
-from tests.conftest import ACCOUNT, REGION
+from tests.conftest import ACCOUNT, REGION, ApiCalls
 
 OTHER_REGION = "eu-west-1"
 
@@ -190,23 +188,16 @@ def test_recommended_level_runs_all_eight_checks(account: SeededAccount) -> None
 
 @pytest.mark.parametrize("level", ["minimum", "recommended"])
 def test_scan_of_named_clusters_reads_only_those_and_judges_as_the_full_scan(
-    account: SeededAccount, level: str, monkeypatch: pytest.MonkeyPatch
+    account: SeededAccount, level: str, api_calls: ApiCalls
 ) -> None:
     _, whole = scan("--format", "json", "--level", level)
-    calls: Counter[str] = Counter()
-    make_api_call = BaseClient._make_api_call
-
-    def counting(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        calls[operation] += 1
-        return make_api_call(client, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    api_calls.clear()
 
     _, one = scan("--format", "json", "--level", level, "--cluster", "kubelet-blocked", "--cluster", "two-owned")
 
-    assert calls["ListClusters"] == 0
-    assert calls["DescribeCluster"] == 2
-    assert calls["DescribeNetworkInterfaces"] == 1
+    assert api_calls.count("ListClusters") == 0
+    assert api_calls.count("DescribeCluster") == 2
+    assert api_calls.count("DescribeNetworkInterfaces") == 1
     named = by_id(json.loads(one))
     assert named == {key: value for key, value in by_id(json.loads(whole)).items() if key in named}
     assert {"kubelet-blocked", "two-owned"} <= set(named)
