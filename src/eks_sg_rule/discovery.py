@@ -164,6 +164,42 @@ def control_plane_cluster(interface: Mapping[str, Any]) -> str | None:
     return name if CLUSTER_NAME.fullmatch(name) else None
 
 
+@dataclass(frozen=True, slots=True)
+class Carrier:
+    """One network interface that carries an SG (DescribeNetworkInterfaces): its id, the instance it
+    is attached to (None for a control-plane, load balancer, database or unattached interface) and
+    its description."""
+
+    interface_id: str
+    instance_id: str | None
+    description: str
+
+    @property
+    def control_plane(self) -> str | None:
+        """The cluster this interface names as its control plane's (a candidate, never evidence)."""
+        return control_plane_cluster({"Description": self.description, "Attachment": {"InstanceId": self.instance_id}})
+
+
+def interface_carriers(ec2: Any, security_group_ids: Iterable[str]) -> dict[str, list[Carrier]]:
+    """SG id -> every network interface carrying it: one ec2:DescribeNetworkInterfaces (`group-id`
+    filter, paginated) per 200 SGs. An SG no interface carries is absent. Raises DiscoveryError."""
+    found: dict[str, list[Carrier]] = {}
+    for chunk in _chunks(sorted(set(security_group_ids)), FILTER_VALUES_MAX):
+        wanted = set(chunk)
+        filters = [{"Name": "group-id", "Values": chunk}]
+        for page in pages_of("ec2", ec2, "describe_network_interfaces", Filters=filters):
+            for raw in page.get("NetworkInterfaces", ()):
+                instance_id = (raw.get("Attachment") or {}).get("InstanceId")
+                carrier = Carrier(
+                    str(raw.get("NetworkInterfaceId", "?")),
+                    str(instance_id) if instance_id else None,
+                    str(raw.get("Description") or ""),
+                )
+                for sg in _group_ids(raw.get("Groups")) & wanted:
+                    found.setdefault(sg, []).append(carrier)
+    return found
+
+
 @dataclass(slots=True)
 class ClusterUsers:
     """Who carries some SGs, from the network interfaces that carry them: candidates to read, not verdicts.
@@ -414,18 +450,12 @@ class Discovery:
     def _look_up(self, users: ClusterUsers, security_group_ids: set[str], known: Mapping[str, frozenset[str]]) -> None:
         wanted = sorted(security_group_ids - users.looked_up)
         carried_by: dict[str, set[str]] = {}
-        for chunk in _chunks(wanted, FILTER_VALUES_MAX):
-            filters = [{"Name": "group-id", "Values": chunk}]
-            for page in pages_of("ec2", self.ec2, "describe_network_interfaces", Filters=filters):
-                for raw in page.get("NetworkInterfaces", ()):
-                    groups = _group_ids(raw.get("Groups")) & set(chunk)
-                    control_plane = control_plane_cluster(raw)
-                    instance_id = (raw.get("Attachment") or {}).get("InstanceId")
-                    for sg in groups:
-                        if control_plane:
-                            users.control_planes.setdefault(sg, set()).add(control_plane)
-                        if instance_id:
-                            carried_by.setdefault(str(instance_id), set()).add(sg)
+        for sg, carriers in interface_carriers(self.ec2, wanted).items():
+            for carrier in carriers:
+                if carrier.control_plane:
+                    users.control_planes.setdefault(sg, set()).add(carrier.control_plane)
+                if carrier.instance_id:
+                    carried_by.setdefault(carrier.instance_id, set()).add(sg)
         users.looked_up.update(wanted)
         users.instance_clusters.update((i, known[i]) for i in carried_by if i in known)
         unknown = sorted(set(carried_by) - set(users.instance_clusters))
@@ -672,9 +702,21 @@ class Discovery:
         running: list[tuple[_RunningNode, Node]],
         subnets: Mapping[str, list[IPNetwork]],
     ) -> list[NodeGroup]:
+        own_groups = {
+            str(ng.get("nodegroupName")): {
+                str(asg.get("name")) for asg in (ng.get("resources") or {}).get("autoScalingGroups") or ()
+            }
+            for ng in reads.nodegroups
+        }
         grouped: dict[tuple[NodeGroupKind, str], list[Node]] = {}
         for running_node, node in running:
-            grouped.setdefault((running_node.group_kind, running_node.group_name), []).append(node)
+            kind, name = running_node.group_kind, running_node.group_name
+            if kind is NodeGroupKind.MANAGED and running_node.auto_scaling_group not in own_groups.get(name, set()):
+                # An eks:nodegroup-name tag anyone can set, on an instance outside that node group's
+                # Auto Scaling group: not one of its nodes (nor a stand-in for its launch template).
+                asg = running_node.auto_scaling_group
+                kind, name = (NodeGroupKind.AUTO_SCALING, asg) if asg else (NodeGroupKind.SELF_MANAGED, "self-managed")
+            grouped.setdefault((kind, name), []).append(node)
         node_groups = [NodeGroup(name, kind, tuple(nodes)) for (kind, name), nodes in grouped.items()]
         with_instances = {name for kind, name in grouped if kind is NodeGroupKind.MANAGED}
         for nodegroup in reads.nodegroups:

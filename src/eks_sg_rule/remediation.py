@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .checks import CheckResult, Finding, Judge, Status
+from .discovery import Carrier, interface_carriers
 from .evaluate import Snapshot
 from .model import CLUSTER_TAG_PREFIX, OWNED, Membership, Topology
 from .network import PortSet
@@ -130,13 +131,43 @@ def trusted_security_groups(topology: Topology) -> frozenset[str]:
     return frozenset(trusted)
 
 
+def foreign_carriers(topology: Topology, carriers: Mapping[str, Iterable[Carrier]]) -> dict[str, str]:
+    """SG id -> why a rule on it or naming it would reach beyond the cluster: a network interface
+    carries it that is neither one of the cluster's nodes nor its control plane (a database, a load
+    balancer, another cluster's node, an unrelated instance). The cluster SG is EKS's own for the
+    cluster (control plane, managed nodes, Fargate pods) and is never listed."""
+    nodes = {node.node_id for group in topology.node_groups for node in group.nodes}
+    name = topology.cluster.name
+    foreign: dict[str, str] = {}
+    for sg_id, found in carriers.items():
+        if sg_id == topology.cluster.cluster_sg_id:
+            continue
+        others = [
+            c for c in found if c.instance_id not in nodes and not (c.instance_id is None and c.control_plane == name)
+        ]
+        if others:
+            where = ", ".join(
+                f"{c.interface_id} ({c.instance_id or c.description or 'no description'})" for c in others[:3]
+            )
+            more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+            foreign[sg_id] = f"{sg_id} is also on network interface {where}{more}, outside cluster {name}"
+    return foreign
+
+
 class Planner:
     """Plans the smallest set of changes that makes one cluster pass a level, inside a Scope."""
 
     def __init__(
-        self, topology: Topology, level: Level, allow_tag_removal: bool = False, scope: Scope | None = None
+        self,
+        topology: Topology,
+        level: Level,
+        allow_tag_removal: bool = False,
+        scope: Scope | None = None,
+        foreign: Mapping[str, str] | None = None,
     ) -> None:
         self.topology = topology
+        # SG id -> why it reaches beyond the cluster (foreign_carriers): never changed nor named.
+        self.foreign = dict(foreign or {})
         self.scope = scope or Scope(level=level, allow_tag_removal=allow_tag_removal)
         self.level = self.scope.level
         self.allow_tag_removal = self.scope.allow_tag_removal
@@ -175,16 +206,53 @@ class Planner:
                 )
             )
         only = self.scope.only_security_group
-        planned = [self._guarded(change) for change in _unique(changes)]
+        planned = self._keep_a_tag_on_every_interface([self._guarded(change) for change in _unique(changes)])
         return [change for change in planned if only is None or change.security_group_id == only]
+
+    def _keep_a_tag_on_every_interface(self, changes: list[Change]) -> list[Change]:
+        """A tag removal stays automatic only when every multi-SG interface carrying that SG (on any
+        node of the cluster) keeps another tagged SG after every removal kept before it."""
+
+        def tagged(sg_id: str) -> bool:
+            group = self.topology.security_groups.get(sg_id)
+            return group is not None and self.tag_key in group.tags
+
+        interfaces = [
+            (group.label, interface)
+            for group in self.topology.node_groups
+            for node in group.nodes
+            for interface in node.interfaces
+            if len(interface.security_group_ids) > 1
+        ]
+        removed: set[str] = set()
+        kept: list[Change] = []
+        for change in changes:
+            if change.action != DELETE_TAGS or change.status != PLANNED:
+                kept.append(change)
+                continue
+            gone = removed | {change.security_group_id}
+            stranded = [
+                label
+                for label, interface in interfaces
+                if change.security_group_id in interface.security_group_ids
+                and not any(tagged(sg) and sg not in gone for sg in interface.security_group_ids)
+            ]
+            if stranded:
+                why = f"it would leave {', '.join(dict.fromkeys(stranded))} with no tagged SG"
+                kept.append(
+                    Change(MANUAL, change.security_group_id, change.checks, f"{change.detail} (not made: {why})")
+                )
+            else:
+                removed.add(change.security_group_id)
+                kept.append(change)
+        return kept
 
     def _guarded(self, change: Change) -> Change:
         """The change itself, or a manual one saying why it may not be made automatically."""
         if not change.automatic:
             return change
         reason = self._refusal(change.security_group_id, target=True)
-        peers = [pair["GroupId"] for permission in change.permissions for pair in permission["UserIdGroupPairs"]]
-        for peer in dict.fromkeys(peers):
+        for peer in dict.fromkeys(_sgs_of(change)[1:]):
             reason = reason or self._refusal(peer, target=False)
         if reason is None:
             return change
@@ -212,6 +280,8 @@ class Planner:
             ]
             if others:
                 return f"{sg_id} is tagged for cluster {', '.join(sorted(others))}"
+        if sg_id in self.foreign:
+            return self.foreign[sg_id]
         if sg_id not in self.trusted and not self.scope.trust_node_tags:
             return f"{UNTRUSTED} ({sg_id}; accept with --trust-node-tags or TrustNodeTags=true)"
         return None
@@ -245,6 +315,12 @@ class Planner:
             "tag removal needs --allow-tag-removal" if finding.tag_repair == "untag" else "not repairable automatically"
         )
         return Change(MANUAL, sg_id, (check_id,), f"{finding.message} ({why})")
+
+
+def _sgs_of(change: Change) -> list[str]:
+    """The SG a change writes to and every SG its rules name as a peer."""
+    peers = [pair["GroupId"] for permission in change.permissions for pair in permission["UserIdGroupPairs"]]
+    return [change.security_group_id, *peers]
 
 
 def _kind(check_id: str) -> Kind:
@@ -371,7 +447,9 @@ def remediate(
     trusts an older view: AWS Config may trigger remediation from a stale snapshot of an already
     fixed resource). `before`: a snapshot read moments earlier in the same run, used instead of the
     first read (each cluster is then read once before and once after applying). `scope` overrides
-    level, allow_tag_removal and trust_node_tags. Raises
+    level, allow_tag_removal and trust_node_tags. `ec2` reads who else carries each SG an automatic
+    change would change or name (ec2:DescribeNetworkInterfaces: such an SG is left manual) and makes
+    the writes; None plans from the snapshot alone (a preview: no carrier read, nothing applied). Raises
     RemediationError for a cluster that does not exist or is outside the scope, ApplyFailed when a
     write fails.
     """
@@ -382,9 +460,16 @@ def remediate(
     if refusal := scope.refusal(topology):
         raise RemediationError(refusal)
     changes = tuple(Planner(topology, scope.level, scope=scope).plan())
+    foreign: dict[str, str] = {}
+    if ec2 is not None:
+        # Who else carries each SG an automatic change would change or name (one read).
+        touched = {sg for change in changes if change.automatic for sg in _sgs_of(change)}
+        if touched:
+            foreign = foreign_carriers(topology, interface_carriers(ec2, touched))
+            changes = tuple(Planner(topology, scope.level, scope=scope, foreign=foreign).plan())
     if not apply_changes or not any(change.automatic for change in changes):
         return Outcome(cluster, scope.level, changes, applied=False, remaining=changes)
     applied = apply(ec2, changes, on_change)
     after = discover().topologies.get(cluster)
-    remaining = tuple(Planner(after, scope.level, scope=scope).plan()) if after else ()
+    remaining = tuple(Planner(after, scope.level, scope=scope, foreign=foreign).plan()) if after else ()
     return Outcome(cluster, scope.level, applied, applied=True, remaining=remaining)

@@ -20,7 +20,7 @@ def account(aws: None) -> Account:
     return Account()
 
 
-def test_nodes_are_grouped_by_node_group_tags_and_carry_private_ips(account: Account) -> None:
+def test_nodes_are_grouped_by_evidence_and_carry_private_ips(account: Account) -> None:
     cluster_sg = account.sg("eks-cluster-sg-c1")
     account.cluster("c1", cluster_sg)
     account.nodes("c1", [cluster_sg], count=2, **{"eks:nodegroup-name": "ng-a"})
@@ -30,7 +30,9 @@ def test_nodes_are_grouped_by_node_group_tags_and_carry_private_ips(account: Acc
     topology = account.discovery().snapshot().topologies["c1"]
 
     groups = {(g.name, g.kind.value): len(g.nodes) for g in topology.node_groups}
-    assert groups == {("ng-a", "managed node group"): 2, ("default", "Karpenter node pool"): 1}
+    # No managed node group ng-a lists these instances' Auto Scaling group: the tag alone makes no
+    # managed node (anyone may set it); they are self-managed nodes known by their cluster tag.
+    assert groups == {("self-managed", "self-managed nodes"): 2, ("default", "Karpenter node pool"): 1}
     assert all(n.networks and n.networks[0].prefixlen == 32 for g in topology.node_groups for n in g.nodes)
     assert [str(n) for n in topology.control_plane_networks] == ["10.1.0.0/20"]
 

@@ -295,13 +295,6 @@ def test_an_sg_change_reads_only_the_clusters_its_interfaces_point_to(
 # === Part 2: the remediation attacked ===========================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (unsafe write): tag removal is decided per interface, not across interfaces: ng-a carries "
-    "[cluster SG, Y] both tagged, so Y is untagged, but Y was the only tagged SG of ng-b's [Y, W]; ng-b is left "
-    "with none (TAG_OWNED now fails there, the load balancer controller cannot pick), and the next run tags "
-    "Y again: the repair oscillates. README: 'Tag removal keeps exactly one tagged SG per interface'",
-)
 def test_tag_removal_never_leaves_another_interface_without_the_tag(
     seeder: _Seeder, lambda_context: LambdaContext
 ) -> None:
@@ -324,13 +317,6 @@ def test_tag_removal_never_leaves_another_interface_without_the_tag(
     assert "nodegroup ng-b" not in sweep(seeder)["c1"][1]  # the repair broke ng-b's tag
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (wrong verdict; remediation reports success): an instance tagged only eks:cluster-name=c1 "
-    "and eks:nodegroup-name=<an idle managed node group> replaces that group's launch-template node (AWS "
-    "evidence) in discovery: the cluster turns COMPLIANT, the idle group's SG is used by no cluster, and "
-    "the remediation Lambda (DryRun false) returns success with no change. A user-set tag overrides AWS evidence",
-)
 def test_a_forged_nodegroup_name_tag_never_hides_an_idle_managed_node_group(
     seeder: _Seeder, lambda_context: LambdaContext
 ) -> None:
@@ -346,17 +332,12 @@ def test_a_forged_nodegroup_name_tag_never_hides_an_idle_managed_node_group(
     seeder.instances(1, [cluster_sg], {"eks:cluster-name": "c1", "eks:nodegroup-name": "ng-idle"})
 
     assert sweep(seeder)["c1"][0] == "NON_COMPLIANT"
-    with pytest.raises(RemediationFailed):
-        remediation_handler({"ResourceId": "c1", "DryRun": False}, lambda_context)
+    # The idle node group still counts (by its launch template): the remediation repairs its SG.
+    result = remediation_handler({"ResourceId": "c1", "DryRun": False}, lambda_context)
+    assert any(c["security_group_id"] == idle and c["status"] == "applied" for c in result["clusters"][0]["changes"])
+    assert sweep(seeder)["c1"][0] == "COMPLIANT"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (unsafe write): an SG on a managed node's pod interface (custom networking: the ENIConfig, "
-    "a Kubernetes object, names it) is 'trusted' though non-node instances carry it too (payments-db): the "
-    "remediation Lambda adds 'cluster SG admits TCP 443 from payments-db' and returns success, opening the API server "
-    "beyond the cluster: the exposure the README's VPC-default-SG rule exists to prevent",
-)
 def test_the_remediation_never_names_an_sg_that_non_node_instances_carry(
     seeder: _Seeder, lambda_context: LambdaContext
 ) -> None:
@@ -375,12 +356,6 @@ def test_the_remediation_never_names_an_sg_that_non_node_instances_carry(
     assert db not in peers_in(rules_of(seeder, cluster_sg))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (unsafe write): scope refuses another cluster's SG as a target but not as a peer: cluster a's "
-    "managed nodes carry b's node SG, and the Lambda adds 'a's cluster SG admits TCP 443 from b's node SG' "
-    "(b's nodes can now reach a's API server) before failing on the manual rest",
-)
 def test_the_remediation_never_names_an_sg_another_cluster_uses(seeder: _Seeder, lambda_context: LambdaContext) -> None:
     seeder.cluster("b", "1.31", [])
     b_cluster_sg = seeder.eks_cluster_sg("b")
