@@ -126,6 +126,13 @@ class _ClusterReads:
     cluster: Cluster
     nodegroups: list[dict[str, Any]] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    # The unresolved facts that could turn a pass into a failure (Topology.incomplete).
+    incomplete: list[str] = field(default_factory=list)
+
+    def unknown(self, what: str) -> None:
+        """Record a fact that could not be read and that a verdict depends on."""
+        self.unresolved.append(what)
+        self.incomplete.append(what)
 
     @property
     def managed_auto_scaling_groups(self) -> frozenset[str]:
@@ -509,9 +516,7 @@ class Discovery:
                 if len(vpcs) == 1:
                     cluster_reads.cluster = dataclasses.replace(cluster_reads.cluster, vpc_id=vpcs.pop())
                 else:
-                    cluster_reads.unresolved.append(
-                        f"the VPC of cluster {name} is unknown: no instance counts as a node"
-                    )
+                    cluster_reads.unknown(f"the VPC of cluster {name} is unknown: no instance counts as a node")
             cluster_nodes = [(n, node) for n in running if (node := cluster_reads.member(n)) is not None]
             node_groups = self._node_groups(cluster_reads, cluster_nodes, subnets)
             control_plane_networks: list[IPNetwork] = []
@@ -519,7 +524,7 @@ class Discovery:
                 if subnet_id in subnets:
                     control_plane_networks.extend(subnets[subnet_id])
                 else:
-                    cluster_reads.unresolved.append(f"subnet {subnet_id} not found")
+                    cluster_reads.unknown(f"subnet {subnet_id} not found")
             topologies[name] = Topology(
                 cluster=cluster_reads.cluster,
                 node_groups=tuple(node_groups),
@@ -554,6 +559,7 @@ class Discovery:
                 shared_with={sg: tuple(c for c in usage[sg] if c != name) for sg in role_sgs if len(usage[sg]) > 1},
                 unresolved=tuple(dict.fromkeys(unresolved)),
                 unread_clusters=tuple(not_reached),
+                incomplete=tuple(dict.fromkeys(reads[name].incomplete)),
             )
         return Snapshot(
             topologies=topologies,
@@ -739,12 +745,12 @@ class Discovery:
         if template:
             template_sgs = self._launch_template_sgs(template)
             if template_sgs is None:
-                reads.unresolved.append(f"launch template of node group {name} not found")
+                reads.unknown(f"launch template of node group {name} not found: its nodes' SGs are unknown")
                 return None
             sg_ids.extend(template_sgs)
         if not sg_ids:
             if not cluster_sg:
-                reads.unresolved.append(f"node group {name}: no SG in its launch template and no cluster SG")
+                reads.unknown(f"node group {name}: no SG in its launch template and no cluster SG")
                 return None
             sg_ids.append(cluster_sg)
         remote_access_sg = (nodegroup.get("resources") or {}).get("remoteAccessSecurityGroup")

@@ -119,6 +119,10 @@ def judge_cluster(topology: Topology, settings: Settings) -> ClusterVerdict:
     elif unjudged or all(r.status is Status.NOT_APPLICABLE for r in results):
         compliance = Status.NOT_APPLICABLE
         annotation = (f"unresolved: {unresolved}; " if unresolved else "") + _grouped(unjudged or list(results))
+    elif topology.incomplete:
+        # Every check passed on what could be read; what could not be read might fail one.
+        compliance = Status.NOT_APPLICABLE
+        annotation = f"cannot judge: {'; '.join(topology.incomplete)}"
     else:
         compliance = Status.COMPLIANT
         passed = [r.check_id for r in results if r.status is Status.COMPLIANT]

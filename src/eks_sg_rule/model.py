@@ -232,6 +232,9 @@ class Topology:
     unresolved: tuple[str, ...] = ()
     # Other clusters of the account that were listed but not read (out of time): their SGs are unknown.
     unread_clusters: tuple[str, ...] = ()
+    # What is unknown and could turn a pass into a failure (a node group's SGs, the VPC, a subnet):
+    # while anything is listed here the cluster is never COMPLIANT.
+    incomplete: tuple[str, ...] = ()
 
     @property
     def worker_sg_ids(self) -> frozenset[str]:

@@ -130,7 +130,7 @@ def test_a_deleted_launch_template_is_unresolved_not_a_crash(account: Account) -
     snapshot = account.discovery().snapshot()
 
     topology = snapshot.topologies["c1"]
-    assert "launch template of node group ng-gone not found" in topology.unresolved
+    assert "launch template of node group ng-gone not found: its nodes' SGs are unknown" in topology.incomplete
     cluster = next(e for e in evaluate(snapshot, Settings()) if e.resource_id == "c1")
     assert cluster.compliance_type.value == "NOT_APPLICABLE"
     assert "launch template of node group ng-gone not found" in cluster.annotation

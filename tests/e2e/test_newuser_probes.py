@@ -375,12 +375,6 @@ def test_the_remediation_never_names_an_sg_another_cluster_uses(seeder: _Seeder,
     assert b_node not in peers_in(rules_of(seeder, a_cluster_sg))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (wrong verdict / doc mismatch): an idle managed node group whose launch template is gone is "
-    "dropped silently: the cluster is COMPLIANT and its annotation never says 'unresolved'. README: 'Missing "
-    "data never passes ... a launch template that is gone is reported as unresolved'",
-)
 def test_a_gone_launch_template_is_reported(seeder: _Seeder) -> None:
     seeder.prod_managed("p", nodes=1)
     seeder.ec2.delete_launch_template(LaunchTemplateName="p-ng-spot")
