@@ -29,7 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from .discovery import Discovery
 from .evaluate import Settings, Snapshot, evaluate
-from .remediation import Outcome, remediate
+from .remediation import Outcome, Scope, remediate
 from .report.errors import OutputError, UsageError, describe_error
 from .report.fix import fix_json, fix_markdown, fix_table
 from .report.markdown import render_markdown
@@ -294,6 +294,12 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     missing = [name for name in names if name not in known]
     if missing:
         raise _missing_error({name: [region] for name in missing}, regions)
+    # A cluster that cannot be fixed (not ACTIVE) stops the run before anything is written.
+    scope = Scope(level=level)
+    refused = [why for name in names if name in before.topologies and (why := scope.refusal(before.topologies[name]))]
+    unreadable = [before.unreadable_clusters[name] for name in names if name in before.unreadable_clusters]
+    if refused or unreadable:
+        raise UsageError("; ".join([*refused, *unreadable]) + ": nothing was changed")
     outcomes: list[Outcome] = []
     for name in names:
         outcomes.append(

@@ -160,10 +160,12 @@ def _sg_evaluation(sg_id: str, verdicts: list[ClusterVerdict], settings: Setting
         prefix = f"{verdict.topology.cluster.name}: " if several else ""
         judged = judged or verdict.evaluation.compliance_type is not Status.NOT_APPLICABLE
         for result in verdict.results:
-            mine = [f.message for f in result.findings if f.security_group_id == sg_id]
-            if mine:
-                detail = "; ".join(dict.fromkeys(mine))
-                checks.append(CheckResult(result.check_id, Status.NON_COMPLIANT, prefix + detail))
+            own = tuple(f for f in result.findings if f.security_group_id == sg_id)
+            if own:
+                detail = "; ".join(dict.fromkeys(f.message for f in own))
+                # The findings travel with the SG's check: a report needs them even when the
+                # cluster that has them was not asked for.
+                checks.append(CheckResult(result.check_id, Status.NON_COMPLIANT, prefix + detail, own))
                 failures.append(f"{prefix}{result.check_id}: {detail}")
             elif result.status is Status.NOT_APPLICABLE:
                 checks.append(CheckResult(result.check_id, Status.NOT_APPLICABLE, prefix + result.detail))

@@ -188,13 +188,6 @@ def test_scan_of_a_named_cluster_sees_a_control_plane_sg_on_another_clusters_nod
     assert (calls.count("ListClusters"), calls.count("DescribeCluster")) == (0, 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (wrong report content): `scan --cluster a --format json`: on an SG a shares with b, b's "
-    "NON_COMPLIANT traffic checks carry `missing: []` (the region's scan lists the rules): report/scan.py takes "
-    "findings only from clusters that have their own evaluation. README: 'missing is on every NON_COMPLIANT "
-    "traffic check: one rule per peer'",
-)
 def test_scan_of_a_named_cluster_lists_the_missing_rules_of_a_shared_sg(seeder: _Seeder) -> None:
     whole, control_plane = a_control_plane_sg_on_another_clusters_nodes(seeder)
 
@@ -221,12 +214,7 @@ def test_fix_reads_the_region_once_before_and_the_cluster_once_after(seeder: _Se
     assert calls.count("DescribeCluster") == 4 + 1  # the region (4 clusters) before, c1 after
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (doc mismatch, low): README says fix reads 'each named cluster alone once more after "
-    "applying'; the after-read is a named read that also reads every cluster sharing one of its SGs (b here)",
-)
-def test_fix_reads_each_named_cluster_alone_after_applying(seeder: _Seeder, calls: Calls) -> None:
+def test_fix_reads_the_fixed_cluster_and_its_sharers_after_applying(seeder: _Seeder, calls: Calls) -> None:
     cluster_sg, _, _ = managed_cluster_needing_a_tag(seeder)
     seeder.cluster("b", "1.31", [])
     seeder.instances(1, [seeder.eks_cluster_sg("b"), cluster_sg], {"eks:cluster-name": "b"})
@@ -235,15 +223,11 @@ def test_fix_reads_each_named_cluster_alone_after_applying(seeder: _Seeder, call
     code, _ = cli("fix", "--cluster", "c1", "--apply")
 
     assert code == 0
-    assert calls.count("DescribeCluster") == 2 + 1  # the region (c1, b) before, c1 alone after
+    # The region (c1, b) before; after, c1 and b again (b's node carries c1's cluster SG: the
+    # re-check needs to know that c1's SG is shared, as the plan did).
+    assert calls.count("DescribeCluster") == 2 + 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (usability/unsafe: unreported write): `fix --apply --cluster c1 --cluster upd` where upd is "
-    "UPDATING applies c1's change, then exits 2 with only 'cluster upd is UPDATING, not ACTIVE': nothing on "
-    "stdout, the change already made to c1 is never reported. Only nonexistence is checked before writing",
-)
 def test_fix_of_several_clusters_never_writes_without_saying_so(
     seeder: _Seeder, capsys: pytest.CaptureFixture[str]
 ) -> None:

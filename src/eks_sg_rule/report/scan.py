@@ -7,7 +7,7 @@ cannot disagree. Details are the engine's whole text: only AWS Config gets them 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,6 @@ CLUSTER_SG = "cluster SG"
 CONTROL_PLANE_SG = "control-plane SG"
 WORKER_SG = "worker SG"
 STATUSES = tuple(status.value for status in Status)
-_NO_RESULT = CheckResult("", Status.NOT_APPLICABLE, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,21 +227,9 @@ def _check_view(
     )
 
 
-def _sg_check_findings(
-    result: CheckResult, users: list[str], results: Mapping[str, Mapping[str, CheckResult]]
-) -> list[Finding]:
-    """The findings behind one SG check: of the cluster it names (`name: ...`) when several use the SG."""
-    if len(users) > 1:
-        users = [name for name in users if result.detail.startswith(f"{name}: ")] or users
-    return [finding for name in users for finding in results.get(name, {}).get(result.check_id, _NO_RESULT).findings]
-
-
 def _region_views(scan: RegionScan) -> list[EvaluationView]:
     topologies = scan.snapshot.topologies
     usage = sg_usage(topologies.values())
-    results = {
-        e.resource_id: {c.check_id: c for c in e.checks} for e in scan.evaluations if e.resource_type == CLUSTER_TYPE
-    }
     views: list[EvaluationView] = []
     for evaluation in scan.evaluations:
         if evaluation.resource_type == CLUSTER_TYPE:
@@ -254,10 +241,7 @@ def _region_views(scan: RegionScan) -> list[EvaluationView]:
         users = usage.get(sg_id, [])
         using = [topologies[name] for name in users]
         group = next((t.security_groups[sg_id] for t in using if sg_id in t.security_groups), None)
-        checks = tuple(
-            _check_view(c, _sg_check_findings(c, users, results), using[0] if using else None, sg_id)
-            for c in evaluation.checks
-        )
+        checks = tuple(_check_view(c, c.findings, using[0] if using else None, sg_id) for c in evaluation.checks)
         views.append(
             EvaluationView(
                 scan.region,
