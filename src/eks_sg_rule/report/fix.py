@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from ..remediation import APPLIED, PLANNED, Change, Outcome
+from ..remediation import APPLIED, MANUAL, PLANNED, Change, Outcome
 from .markdown import cell
 
 STATUSES = ("planned", "applied", "manual", "failed")
@@ -72,7 +72,8 @@ def fix_table(outcomes: Sequence[Outcome]) -> str:
     for outcome in outcomes:
         lines.append(f"cluster {outcome.cluster} ({outcome.level.value} level): {_counts(outcome)}")
         lines += [
-            f"  [{change_status(outcome, c)}] {c.action} {c.security_group_id} ({', '.join(c.checks)}): "
+            f"  [{change_status(outcome, c)}] {'' if c.action == MANUAL else c.action + ' '}{c.security_group_id} "
+            f"({', '.join(c.checks)}): "
             f"{cli_words(c.detail)}"
             for c in outcome.changes
         ]
