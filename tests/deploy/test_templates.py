@@ -58,7 +58,7 @@ def operations_called(path: Path, client: str) -> set[str]:
     """The AWS operations a module calls on a client, from its source (method names and paginators)."""
     source = path.read_text()
     names = set(re.findall(rf"self\.{client}\.([a-z_]+)\(", source))
-    names |= set(re.findall(rf'pages_of\(\s*"{client}",\s*self\.{client},\s*"([a-z_]+)"', source))
+    names |= set(re.findall(rf'pages_of\(\s*"{client}",\s*(?:self\.)?{client},\s*"([a-z_]+)"', source))
     names |= set(re.findall(rf'self\.{client}\.get_paginator\("([a-z_]+)"\)', source))
     names.discard("get_paginator")
     return {"".join(part.capitalize() for part in name.split("_")) for name in names}
