@@ -136,7 +136,7 @@ class _Seeder:
         SG and resourcesVpcConfig.securityGroupIds; moto creates none. Created here as EKS does."""
         vpc = self.eks.describe_cluster(name=cluster)["cluster"]["resourcesVpcConfig"]
         groups = [g for g in [vpc.get("clusterSecurityGroupId"), *vpc.get("securityGroupIds", [])] if g]
-        return tuple(
+        ids = tuple(
             str(
                 self.ec2.create_network_interface(SubnetId=subnet, Groups=groups, Description=f"Amazon EKS {cluster}")[
                     "NetworkInterface"
@@ -144,6 +144,9 @@ class _Seeder:
             )
             for subnet in vpc["subnetIds"][:2]
         )
+        for interface_id in ids:
+            mark_in_use(self.account_id, self.region, interface_id)
+        return ids
 
     def instances(
         self,
@@ -516,6 +519,13 @@ def fill_moto_gaps() -> None:
 
 
 fill_moto_gaps()
+
+
+def mark_in_use(account_id: str, region: str, interface_id: str) -> None:
+    """moto gap: EKS attaches the control plane's interfaces to instances in its own account, so EC2
+    reports them "in-use" with no instance id of yours; moto cannot attach across accounts and
+    reports them "available". Report this one in use, as EC2 does."""
+    ec2_backends[account_id][region].get_network_interface(interface_id).status = "in-use"
 
 
 def _group_names(base: str, count: int) -> list[str]:

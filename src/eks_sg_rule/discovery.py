@@ -180,6 +180,9 @@ class Carrier:
     interface_id: str
     instance_id: str | None
     description: str
+    # EC2 Status "in-use": attached, in this account or (the control plane's) another. An interface
+    # that is "available" carries no traffic yet and may be attached to anything later.
+    in_use: bool = True
 
     @property
     def control_plane(self) -> str | None:
@@ -201,6 +204,7 @@ def interface_carriers(ec2: Any, security_group_ids: Iterable[str]) -> dict[str,
                     str(raw.get("NetworkInterfaceId", "?")),
                     str(instance_id) if instance_id else None,
                     str(raw.get("Description") or ""),
+                    raw.get("Status") == "in-use",
                 )
                 for sg in _group_ids(raw.get("Groups")) & wanted:
                     found.setdefault(sg, []).append(carrier)

@@ -131,20 +131,39 @@ def trusted_security_groups(topology: Topology) -> frozenset[str]:
     return frozenset(trusted)
 
 
-def foreign_carriers(topology: Topology, carriers: Mapping[str, Iterable[Carrier]]) -> dict[str, str]:
-    """SG id -> why a rule on it or naming it would reach beyond the cluster: a network interface
-    carries it that is neither one of the cluster's nodes nor its control plane (a database, a load
-    balancer, another cluster's node, an unrelated instance). The cluster SG is EKS's own for the
-    cluster (control plane, managed nodes, Fargate pods) and is never listed."""
-    nodes = {node.node_id for group in topology.node_groups for node in group.nodes}
+def foreign_carriers(
+    topology: Topology, carriers: Mapping[str, Iterable[Carrier]], trust_node_tags: bool = False
+) -> dict[str, str]:
+    """SG id -> why a rule on it or naming it would reach beyond the cluster.
+
+    An interface is the cluster's own when it is attached to one of the cluster's nodes (whose
+    membership evidence is `aws`, or any node with `trust_node_tags`), or, in use and attached to
+    no instance of this account, is the cluster's control plane ("Amazon EKS <name>"); for the
+    cluster SG also any such interface that names no other cluster (EKS gives the cluster SG to
+    Fargate pods). Any other interface carrying the SG (a database, a load balancer, another
+    cluster's node, an unrelated or stopped instance, an unattached interface) makes it foreign.
+    """
+    nodes = {
+        node.node_id
+        for group in topology.node_groups
+        for node in group.nodes
+        if trust_node_tags or node.membership is Membership.AWS
+    }
     name = topology.cluster.name
+
+    def own(sg_id: str, carrier: Carrier) -> bool:
+        if carrier.instance_id is not None:
+            return carrier.instance_id in nodes
+        if not carrier.in_use:
+            return False
+        if carrier.control_plane == name:
+            return True
+        return sg_id == topology.cluster.cluster_sg_id and carrier.control_plane is None
+
     foreign: dict[str, str] = {}
     for sg_id, found in carriers.items():
-        if sg_id == topology.cluster.cluster_sg_id:
-            continue
-        others = [
-            c for c in found if c.instance_id not in nodes and not (c.instance_id is None and c.control_plane == name)
-        ]
+        # Instances first: they say most about what the rule would reach.
+        others = sorted((c for c in found if not own(sg_id, c)), key=lambda c: (c.instance_id is None, c.interface_id))
         if others:
             where = ", ".join(
                 f"{c.interface_id} ({c.instance_id or c.description or 'no description'})" for c in others[:3]
@@ -462,10 +481,14 @@ def remediate(
     changes = tuple(Planner(topology, scope.level, scope=scope).plan())
     foreign: dict[str, str] = {}
     if ec2 is not None:
-        # Who else carries each SG an automatic change would change or name (one read).
-        touched = {sg for change in changes if change.automatic for sg in _sgs_of(change)}
-        if touched:
-            foreign = foreign_carriers(topology, interface_carriers(ec2, touched))
+        # Who else carries each SG an automatic change would change or name. A plan made with what
+        # was learnt can turn another change automatic (a tag removal kept manual only to spare an
+        # interface): read again until every SG the plan touches has been read (usually once).
+        read: set[str] = set()
+        while touched := {sg for change in changes if change.automatic for sg in _sgs_of(change)} - read:
+            found = interface_carriers(ec2, touched)
+            read |= touched
+            foreign |= foreign_carriers(topology, found, scope.trust_node_tags)
             changes = tuple(Planner(topology, scope.level, scope=scope, foreign=foreign).plan())
     if not apply_changes or not any(change.automatic for change in changes):
         return Outcome(cluster, scope.level, changes, applied=False, remaining=changes)

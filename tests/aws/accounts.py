@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+from demo.seed import mark_in_use
 from moto.eks.models import eks_backends
 
 from eks_sg_rule.discovery import Discovery
@@ -46,7 +47,10 @@ class Account:
         existing = self.ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": wanted}])["SecurityGroups"]
         groups = [g["GroupId"] for g in existing]
         if groups:
-            self.ec2.create_network_interface(SubnetId=self.subnet, Groups=groups, Description=f"Amazon EKS {name}")
+            interface = self.ec2.create_network_interface(
+                SubnetId=self.subnet, Groups=groups, Description=f"Amazon EKS {name}"
+            )["NetworkInterface"]
+            mark_in_use(ACCOUNT, REGION, interface["NetworkInterfaceId"])
 
     def nodes(self, cluster: str, sgs: list[str], count: int = 1, **tags: str) -> list[str]:
         all_tags = {"eks:cluster-name": cluster, **tags}

@@ -1,6 +1,6 @@
 """Attack probes on the two write-safety guards: carriers outside the cluster, and tag removal.
 
-Findings are xfail(strict=True) with reason "FINDING: ..."; passing probes document what held.
+Each finding of that attack was mended; every probe now documents what holds.
 """
 
 from __future__ import annotations
@@ -60,11 +60,6 @@ def kubelet_gap_cluster(seeder: _Seeder) -> tuple[str, str]:
 # --- guard 1: carriers ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: the cluster SG's carrier exemption lets an automatic rule name (or be written on) the cluster "
-    "SG while an unrelated EC2 instance (a database) carries it: the database gains access to the nodes",
-)
 def test_cluster_sg_on_a_database_is_named_as_a_peer_automatically(seeder: _Seeder) -> None:
     cluster_sg, _node = kubelet_gap_cluster(seeder)
     db_sg = seeder.security_group("payments-db", "db")
@@ -117,11 +112,6 @@ def test_forged_control_plane_interface_once_attached_is_foreign(seeder: _Seeder
     assert any(c.action == MANUAL and eni in c.detail for c in outcome.changes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (low): an unattached ('available') interface anyone can create, described 'Amazon EKS c1', "
-    "counts as c1's control plane; after the automatic write it can be attached to any instance",
-)
 def test_forged_unattached_control_plane_interface_is_not_the_control_plane(seeder: _Seeder) -> None:
     _cluster_sg, node = kubelet_gap_cluster(seeder)
     eni = seeder.ec2.create_network_interface(SubnetId=seeder.subnets[0], Groups=[node], Description="Amazon EKS c1")[
@@ -140,11 +130,6 @@ def test_forged_unattached_control_plane_interface_is_not_the_control_plane(seed
     assert touching == []  # should: an unattached interface is not proof of a control plane
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (low): with TrustNodeTags=false an instance tied to c1 only by a user-set tag still counts "
-    "as 'one of the cluster's nodes' for the carrier check, so a trusted SG it also carries gets an automatic rule",
-)
 def test_a_tags_only_instance_carrying_a_trusted_sg_is_not_foreign(seeder: _Seeder) -> None:
     _cluster_sg, node = kubelet_gap_cluster(seeder)
     db_sg = seeder.security_group("payments-db", "db")
@@ -204,11 +189,6 @@ def test_two_deletes_in_one_plan_never_strand_an_interface(seeder: _Seeder) -> N
     assert deletes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: a delete refused as stranding in the first plan is not carrier-read; when the carrier read "
-    "then makes an earlier delete manual, the re-plan turns it automatic and it is applied unread",
-)
 def test_a_delete_that_becomes_automatic_in_the_replan_is_carrier_checked(seeder: _Seeder) -> None:
     _a, b, c = chained_tags(seeder)
     # b and c are both also on instances outside the cluster.
