@@ -135,23 +135,30 @@ class _ClusterReads:
         self.incomplete.append(what)
 
     @property
+    def auto_scaling_groups(self) -> dict[str, frozenset[str]]:
+        """Managed node group name -> the Auto Scaling groups EKS lists for it (resources.autoScalingGroups)."""
+        return {
+            str(nodegroup.get("nodegroupName")): frozenset(
+                str(asg["name"])
+                for asg in (nodegroup.get("resources") or {}).get("autoScalingGroups") or ()
+                if asg.get("name")
+            )
+            for nodegroup in self.nodegroups
+        }
+
+    @property
     def managed_auto_scaling_groups(self) -> frozenset[str]:
         """The Auto Scaling groups EKS lists for the cluster's managed node groups."""
-        return frozenset(
-            str(asg["name"])
-            for nodegroup in self.nodegroups
-            for asg in (nodegroup.get("resources") or {}).get("autoScalingGroups") or ()
-            if asg.get("name")
-        )
+        return frozenset(asg for groups in self.auto_scaling_groups.values() for asg in groups)
 
-    def member(self, running: _RunningNode) -> Node | None:
+    def member(self, running: _RunningNode, managed_groups: frozenset[str]) -> Node | None:
         """The running instance as this cluster's node with its membership evidence, or None.
 
         EC2 worker nodes are always in the cluster's VPC: an instance elsewhere is not a node,
-        whatever its tags say.
+        whatever its tags say. `managed_groups`: this cluster's managed_auto_scaling_groups.
         """
         name = self.cluster.name
-        in_managed_group = running.auto_scaling_group in self.managed_auto_scaling_groups
+        in_managed_group = running.auto_scaling_group in managed_groups
         if name not in running.clusters and not in_managed_group:
             return None
         if not self.cluster.vpc_id or running.vpc_id != self.cluster.vpc_id:
@@ -445,7 +452,7 @@ class Discovery:
             wanted = sorted(n for n in users.clusters_for(role_sgs) - attempted if CLUSTER_NAME.fullmatch(n))
         return self._finish(topologies, reads, {}, not_reached, missing)
 
-    def clusters_using(self, security_group_ids: Iterable[str], users: ClusterUsers | None = None) -> ClusterUsers:
+    def clusters_using(self, security_group_ids: Iterable[str]) -> ClusterUsers:
         """Which clusters' control planes and running nodes carry these SGs, by their network interfaces.
 
         One ec2:DescribeNetworkInterfaces (`group-id` filter, paginated) per 200 SGs, and one
@@ -454,7 +461,7 @@ class Discovery:
         only: `snapshot(clusters=...)` then reads each cluster and judges by what EKS and the nodes
         say, never by an interface description or a tag alone.
         """
-        users = users or ClusterUsers()
+        users = ClusterUsers()
         self._look_up(users, set(security_group_ids), {})
         return users
 
@@ -487,8 +494,9 @@ class Discovery:
         return nodes
 
     def _cluster_nodes(self, reads: Iterable[_ClusterReads]) -> list[_RunningNode]:
-        """The running instances that may be these clusters' nodes, by filter: a tag key or value
-        naming one of them, or an Auto Scaling group of one of their managed node groups."""
+        """The running instances that may be these clusters' nodes, by filter: a
+        `kubernetes.io/cluster/<name>` tag key, a cluster-name tag (CLUSTER_NAME_TAGS) naming one of
+        them, or an Auto Scaling group of one of their managed node groups."""
         reads = list(reads)
         names = sorted(r.cluster.name for r in reads)
         groups = sorted({asg for r in reads for asg in r.managed_auto_scaling_groups})
@@ -521,7 +529,8 @@ class Discovery:
                     cluster_reads.cluster = dataclasses.replace(cluster_reads.cluster, vpc_id=vpcs.pop())
                 else:
                     cluster_reads.unknown(f"the VPC of cluster {name} is unknown: no instance counts as a node")
-            cluster_nodes = [(n, node) for n in running if (node := cluster_reads.member(n)) is not None]
+            managed = cluster_reads.managed_auto_scaling_groups  # once per cluster, not per instance
+            cluster_nodes = [(n, node) for n in running if (node := cluster_reads.member(n, managed)) is not None]
             node_groups = self._node_groups(cluster_reads, cluster_nodes, subnets)
             control_plane_networks: list[IPNetwork] = []
             for subnet_id in cluster_reads.cluster.subnet_ids:
@@ -712,16 +721,11 @@ class Discovery:
         running: list[tuple[_RunningNode, Node]],
         subnets: Mapping[str, list[IPNetwork]],
     ) -> list[NodeGroup]:
-        own_groups = {
-            str(ng.get("nodegroupName")): {
-                str(asg.get("name")) for asg in (ng.get("resources") or {}).get("autoScalingGroups") or ()
-            }
-            for ng in reads.nodegroups
-        }
+        own_groups = reads.auto_scaling_groups
         grouped: dict[tuple[NodeGroupKind, str], list[Node]] = {}
         for running_node, node in running:
             kind, name = running_node.group_kind, running_node.group_name
-            if kind is NodeGroupKind.MANAGED and running_node.auto_scaling_group not in own_groups.get(name, set()):
+            if kind is NodeGroupKind.MANAGED and running_node.auto_scaling_group not in own_groups.get(name, ()):
                 # An eks:nodegroup-name tag anyone can set, on an instance outside that node group's
                 # Auto Scaling group: not one of its nodes (nor a stand-in for its launch template).
                 asg = running_node.auto_scaling_group

@@ -193,6 +193,7 @@ class Planner:
         self.judge = Judge(topology, self.scope.exempt_sg_ids)
         self.tag_key = CLUSTER_TAG_PREFIX + topology.cluster.name
         self.trusted = trusted_security_groups(topology)
+        self.role_sgs = frozenset(topology.role_sg_ids())
 
     def results(self) -> list[CheckResult]:
         return [self.judge.judge(check) for check in checks_for(self.level)]
@@ -281,7 +282,7 @@ class Planner:
         topology = self.topology
         if sg_id not in topology.security_groups:
             return f"{sg_id} could not be read"
-        if sg_id not in topology.role_sg_ids():
+        if sg_id not in self.role_sgs:
             return f"{sg_id} plays no role for cluster {topology.cluster.name}"
         if topology.security_groups[sg_id].name == DEFAULT_SG_NAME:
             # Every interface created in the VPC without an SG gets it: a rule on it or naming it
