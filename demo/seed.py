@@ -521,11 +521,20 @@ def fill_moto_gaps() -> None:
 fill_moto_gaps()
 
 
+# The RequesterId EC2 reports for the control plane's interfaces: EKS creates them in a role
+# session named AmazonEKS ("<role unique id>:AmazonEKS"; the id here is made up).
+EKS_REQUESTER_ID = "AROAEXAMPLEEKSROLEID00:AmazonEKS"
+
+
 def mark_in_use(account_id: str, region: str, interface_id: str) -> None:
     """moto gap: EKS attaches the control plane's interfaces to instances in its own account, so EC2
-    reports them "in-use" with no instance id of yours; moto cannot attach across accounts and
-    reports them "available". Report this one in use, as EC2 does."""
-    ec2_backends[account_id][region].get_network_interface(interface_id).status = "in-use"
+    reports them "in-use" with no instance id of yours, created in EKS's `AmazonEKS` role session
+    (RequesterId "<role id>:AmazonEKS"); moto cannot attach across accounts, reports them
+    "available" and gives every interface one fixed user RequesterId. Report this control-plane
+    interface as EC2 does."""
+    interface = ec2_backends[account_id][region].get_network_interface(interface_id)
+    interface.status = "in-use"
+    interface.requester_id = EKS_REQUESTER_ID
 
 
 def _group_names(base: str, count: int) -> list[str]:

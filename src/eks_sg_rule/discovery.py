@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 
 from .config_items import security_group_from_api
 from .evaluate import Snapshot, sg_usage
+from .interfaces import eks_operated, pod_interface
 from .model import (
     CLUSTER_TAG_PREFIX,
     Cluster,
@@ -50,9 +51,6 @@ CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
 # shared SGs' verdicts), and theirs (whose use of an SG decides those users' DEDICATED_CP_SG).
 SHARING_DEPTH = 2
 CLUSTER_NAME_TAGS = ("eks:cluster-name", "aws:eks:cluster-name", "eks:eks-cluster-name")
-# Interfaces that carry no traffic of their own: a trunk (security groups for pods hangs branch
-# interfaces off it) and an EFA-only interface (no IP addresses).
-NO_TRAFFIC_INTERFACE_TYPES = frozenset({"trunk", "efa-only"})
 NOT_FOUND_CODES = frozenset(
     {
         "ResourceNotFoundException",
@@ -119,6 +117,10 @@ class _RunningNode:
     vpc_id: str | None
     group_name: str
     group_kind: NodeGroupKind
+    # The cluster an EKS-operated instance serves (DescribeInstances `Operator` Managed with principal
+    # eks.amazonaws.com, AWS-set: an EKS Auto Mode node), by its `eks:eks-cluster-name` tag; None for
+    # any instance EKS does not operate, or whose tags name more than one cluster.
+    eks_operated_cluster: str | None = None
 
 
 @dataclass(slots=True)
@@ -155,7 +157,9 @@ class _ClusterReads:
         """The running instance as this cluster's node with its membership evidence, or None.
 
         EC2 worker nodes are always in the cluster's VPC: an instance elsewhere is not a node,
-        whatever its tags say. `managed_groups`: this cluster's managed_auto_scaling_groups.
+        whatever its tags say. `managed_groups`: this cluster's managed_auto_scaling_groups. The
+        evidence is `aws` for an instance of one of those groups, one an `aws:` tag ties to the
+        cluster, or an instance EKS operates (Auto Mode) whose tags name this cluster alone.
         """
         name = self.cluster.name
         in_managed_group = running.auto_scaling_group in managed_groups
@@ -163,7 +167,8 @@ class _ClusterReads:
             return None
         if not self.cluster.vpc_id or running.vpc_id != self.cluster.vpc_id:
             return None
-        evidence = Membership.AWS if in_managed_group or name in running.aws_clusters else Membership.TAGS
+        aws_set = in_managed_group or name in running.aws_clusters or running.eks_operated_cluster == name
+        evidence = Membership.AWS if aws_set else Membership.TAGS
         return dataclasses.replace(running.node, membership=evidence)
 
 
@@ -181,8 +186,10 @@ def control_plane_cluster(interface: Mapping[str, Any]) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Carrier:
     """One network interface that carries an SG (DescribeNetworkInterfaces): its id, the instance it
-    is attached to (None for a control-plane, load balancer, database or unattached interface) and
-    its description."""
+    is attached to (None for a control-plane, load balancer, database or unattached interface), its
+    description, and the AWS-set facts that say what it is (interfaces.what): `interface_type`
+    (`InterfaceType`: interface, branch, lambda, vpc_endpoint, …), `requester_id` and
+    `requester_managed` (who created it: an AWS service or role session), and its tags (`TagSet`)."""
 
     interface_id: str
     instance_id: str | None
@@ -190,6 +197,10 @@ class Carrier:
     # EC2 Status "in-use": attached, in this account or (the control plane's) another. An interface
     # that is "available" carries no traffic yet and may be attached to anything later.
     in_use: bool = True
+    interface_type: str = "interface"
+    requester_id: str | None = None
+    requester_managed: bool = False
+    tags: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def control_plane(self) -> str | None:
@@ -206,16 +217,25 @@ def interface_carriers(ec2: Any, security_group_ids: Iterable[str]) -> dict[str,
         filters = [{"Name": "group-id", "Values": chunk}]
         for page in pages_of("ec2", ec2, "describe_network_interfaces", Filters=filters):
             for raw in page.get("NetworkInterfaces", ()):
-                instance_id = (raw.get("Attachment") or {}).get("InstanceId")
-                carrier = Carrier(
-                    str(raw.get("NetworkInterfaceId", "?")),
-                    str(instance_id) if instance_id else None,
-                    str(raw.get("Description") or ""),
-                    raw.get("Status") == "in-use",
-                )
+                carrier = _carrier(raw)
                 for sg in _group_ids(raw.get("Groups")) & wanted:
                     found.setdefault(sg, []).append(carrier)
     return found
+
+
+def _carrier(raw: Mapping[str, Any]) -> Carrier:
+    """A Carrier from one DescribeNetworkInterfaces `NetworkInterfaces[]` item."""
+    instance_id = (raw.get("Attachment") or {}).get("InstanceId")
+    return Carrier(
+        str(raw.get("NetworkInterfaceId", "?")),
+        str(instance_id) if instance_id else None,
+        str(raw.get("Description") or ""),
+        raw.get("Status") == "in-use",
+        str(raw.get("InterfaceType") or "interface"),
+        str(raw["RequesterId"]) if raw.get("RequesterId") else None,
+        bool(raw.get("RequesterManaged")),
+        _tags(raw.get("TagSet")),
+    )
 
 
 @dataclass(slots=True)
@@ -284,10 +304,12 @@ def _group_ids(groups: Iterable[Mapping[str, Any]] | None) -> frozenset[str]:
 def _interfaces(instance: Mapping[str, Any]) -> tuple[Interface, list[Interface]]:
     """(primary interface, pod interfaces) of an instance from DescribeInstances.
 
-    The primary is the interface at device index 0 on network card 0; the others that carry
-    traffic are pod interfaces (the VPC CNI puts pod addresses on them; with custom networking
-    they have their own subnets and SGs). An instance described without interfaces is taken as
-    one primary interface with the instance's SGs and private address.
+    The primary is the interface at device index 0 on network card 0. A secondary interface is a
+    pod interface only by evidence that it carries pod addresses (interfaces.pod_interface: the VPC
+    CNI's `aws-K8S-…` description, secondary private addresses or delegated prefixes; with custom
+    networking they have their own subnets and SGs); an EFA interface on another network card with
+    only its own address, a trunk or an EFA-only interface is not one. An instance described without
+    interfaces is taken as one primary interface with the instance's SGs and private address.
     """
     primary: Interface | None = None
     pods: list[Interface] = []
@@ -299,7 +321,7 @@ def _interfaces(instance: Mapping[str, Any]) -> tuple[Interface, list[Interface]
         is_primary = attachment.get("DeviceIndex", 0) == 0 and attachment.get("NetworkCardIndex", 0) == 0
         if is_primary and primary is None:
             primary = interface
-        elif str(raw.get("InterfaceType", "interface")) not in NO_TRAFFIC_INTERFACE_TYPES:
+        elif pod_interface(raw):
             pods.append(interface)
     if primary is None:
         address = instance.get("PrivateIpAddress")
@@ -338,8 +360,19 @@ def _node_from_instance(instance: Mapping[str, Any]) -> _RunningNode | None:
     primary, pods = _interfaces(instance)
     node = Node(str(instance.get("InstanceId", "?")), primary.security_group_ids, primary.networks, tuple(pods))
     name, kind = _node_group_of(tags)
+    # EKS Auto Mode: EC2 reports the instance operated by EKS (AWS-set); the cluster it serves is
+    # the one its launch tags name, and only when they name no other.
+    served = tags.get("eks:eks-cluster-name", "")
+    operated = served if eks_operated(instance) and clusters == {served} else None
     return _RunningNode(
-        node, frozenset(clusters), frozenset(aws_clusters), auto_scaling_group, instance.get("VpcId"), name, kind
+        node,
+        frozenset(clusters),
+        frozenset(aws_clusters),
+        auto_scaling_group,
+        instance.get("VpcId"),
+        name,
+        kind,
+        operated,
     )
 
 

@@ -77,7 +77,9 @@ class Membership(StrEnum):
 
     `aws`: by evidence AWS sets and a user cannot (the node is an instance of an Auto Scaling group
     that one of the cluster's managed node groups lists in `resources.autoScalingGroups`, an
-    `aws:`-prefixed tag naming the cluster, or the launch template of a managed node group).
+    `aws:`-prefixed tag naming the cluster, the launch template of a managed node group, or an
+    instance DescribeInstances reports operated by EKS (`Operator.Managed` true, principal
+    eks.amazonaws.com: EKS Auto Mode) whose launch tags name this cluster and no other).
     `tags`: only by tags anyone allowed `ec2:CreateTags` can set (`kubernetes.io/cluster/<name>`,
     `eks:cluster-name`, Karpenter's tags).
     """

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from .checks import CheckResult, Finding, Judge, Status
 from .discovery import Carrier, interface_carriers
 from .evaluate import Snapshot
+from .interfaces import branch_of, eks_control_plane, leaked_cni_instance, what
 from .model import CLUSTER_TAG_PREFIX, OWNED, Membership, Topology
 from .network import PortSet
 from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
@@ -136,40 +137,53 @@ def foreign_carriers(
 ) -> dict[str, str]:
     """SG id -> why a rule on it or naming it would reach beyond the cluster.
 
-    An interface is the cluster's own when it is attached to one of the cluster's nodes (whose
-    membership evidence is `aws`, or any node with `trust_node_tags`), or, in use and attached to
-    no instance of this account, is the cluster's control plane ("Amazon EKS <name>"); for the
-    cluster SG also any such interface that names no other cluster (EKS gives the cluster SG to
-    Fargate pods). Any other interface carrying the SG (a database, a load balancer, another
-    cluster's node, an unrelated or stopped instance, an unattached interface) makes it foreign.
+    An interface is the cluster's own only by positive evidence: attached to one of the cluster's
+    nodes (whose membership evidence is `aws`, or any node with `trust_node_tags`); one of the
+    cluster's control-plane interfaces (interfaces.eks_control_plane: in use, attached to no
+    instance of the account, InterfaceType `interface`, created in EKS's `AmazonEKS` role session,
+    described `Amazon EKS <name>`); with `trust_node_tags`, a branch interface (security groups for
+    pods) whose tags name the cluster. Every other interface carrying the SG makes it foreign, and
+    the reason names each one and what it is (interfaces.what): a load balancer, an RDS database, a
+    VPC endpoint, a Lambda function, another cluster's node, an unrelated or stopped instance, an
+    unattached interface, and an instance-less interface of an AWS service that nothing proves is
+    the cluster's (a Fargate pod's interface included: no published output shows what would). An
+    `available` VPC CNI interface whose instance is not a running node leaked: the reason says to
+    delete it.
     """
-    nodes = {
+    evidenced = {
         node.node_id
         for group in topology.node_groups
         for node in group.nodes
         if trust_node_tags or node.membership is Membership.AWS
     }
+    running = frozenset(node.node_id for group in topology.node_groups for node in group.nodes)
     name = topology.cluster.name
 
-    def own(sg_id: str, carrier: Carrier) -> bool:
+    def own(carrier: Carrier) -> bool:
         if carrier.instance_id is not None:
-            return carrier.instance_id in nodes
-        if not carrier.in_use:
-            return False
-        if carrier.control_plane == name:
+            return carrier.instance_id in evidenced
+        if eks_control_plane(carrier, name):
             return True
-        return sg_id == topology.cluster.cluster_sg_id and carrier.control_plane is None
+        return trust_node_tags and carrier.in_use and name in branch_of(carrier)
 
     foreign: dict[str, str] = {}
     for sg_id, found in carriers.items():
+        outside = [c for c in found if not own(c)]
+        leaked = sorted(c.interface_id for c in outside if leaked_cni_instance(c, running))
         # Instances first: they say most about what the rule would reach.
-        others = sorted((c for c in found if not own(sg_id, c)), key=lambda c: (c.instance_id is None, c.interface_id))
+        others = sorted(
+            (c for c in outside if c.interface_id not in leaked), key=lambda c: (c.instance_id is None, c.interface_id)
+        )
+        reasons: list[str] = []
         if others:
-            where = ", ".join(
-                f"{c.interface_id} ({c.instance_id or c.description or 'no description'})" for c in others[:3]
-            )
+            where = ", ".join(f"{c.interface_id} ({what(c)})" for c in others[:3])
             more = f" and {len(others) - 3} more" if len(others) > 3 else ""
-            foreign[sg_id] = f"{sg_id} is also on network interface {where}{more}, outside cluster {name}"
+            reasons.append(f"{sg_id} is also on network interface {where}{more}, outside cluster {name}")
+        if leaked:
+            more = f" and {len(leaked) - 3} more" if len(leaked) > 3 else ""
+            reasons.append(f"{sg_id} is on leaked VPC CNI interface {', '.join(leaked[:3])}{more}: delete it")
+        if reasons:
+            foreign[sg_id] = "; ".join(reasons)
     return foreign
 
 

@@ -1,0 +1,180 @@
+"""What a network interface is, from the fields EC2 reports for it: pure, no AWS calls.
+
+Two questions, each answered from evidence in the interface's own record, never from its shape
+alone ("in use, attached to no instance" fits a load balancer, a database, a VPC endpoint, a Lambda
+function, a pod's branch interface and the EKS control plane alike):
+
+- `pod_interface`: does a node's secondary interface (DescribeInstances `NetworkInterfaces[]`)
+  carry pod addresses, as the VPC CNI's interfaces do?
+- `what`: which kind of interface is this (DescribeNetworkInterfaces), in words for a reason, and
+  `eks_control_plane` / `leaked_cni_instance` for the two kinds the remediation acts on.
+
+The values come from published DescribeNetworkInterfaces outputs (cited in tests/aws/test_real_outputs.py)
+and the botocore EC2 model's `NetworkInterfaceType` enum.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+# The VPC CNI describes the secondary interfaces it creates "aws-K8S-<instance id>" and tags them
+# `node.k8s.amazonaws.com/instance_id` (amazon-vpc-cni-k8s); it leaves them `available` when a node
+# dies before it could delete them.
+VPC_CNI_DESCRIPTION = "aws-K8S-"
+VPC_CNI_INSTANCE_TAG = "node.k8s.amazonaws.com/instance_id"
+INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")
+# EKS creates the control plane's interfaces in a role session named AmazonEKS: RequesterId
+# "<role unique id>:AmazonEKS"; InterfaceType "interface"; described "Amazon EKS <cluster>".
+EKS_REQUESTER_SESSION = ":AmazonEKS"
+CONTROL_PLANE_DESCRIPTION = "Amazon EKS "
+# Security groups for pods: the VPC resource controller's branch interfaces (no attachment, in use).
+BRANCH_TYPE = "branch"
+CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
+# EKS Auto Mode and other EC2 managed instances: `Operator` {Managed, Principal} (DescribeInstances).
+EKS_OPERATOR = "eks.amazonaws.com"
+
+_BY_TYPE = {
+    "lambda": "Lambda interface",
+    "vpc_endpoint": "VPC endpoint interface",
+    "gateway_load_balancer_endpoint": "Gateway Load Balancer endpoint interface",
+    "load_balancer": "load balancer interface",
+    "network_load_balancer": "load balancer interface",
+    "gateway_load_balancer": "load balancer interface",
+    "nat_gateway": "NAT gateway interface",
+    "natGateway": "NAT gateway interface",
+    "transit_gateway": "transit gateway interface",
+    "branch": "branch interface of a pod (security groups for pods)",
+    "trunk": "trunk interface (security groups for pods)",
+    "efa": "EFA interface",
+    "efa-only": "EFA-only interface",
+    "quicksight": "QuickSight interface",
+    "global_accelerator_managed": "Global Accelerator interface",
+    "api_gateway_managed": "API Gateway interface",
+    "iot_rules_managed": "IoT rules interface",
+    "aws_codestar_connections_managed": "CodeStar Connections interface",
+}
+# Described, not typed: classic and v2 load balancers ("ELB app/…", "ELB net/…", "ELB <name>"),
+# RDS ("RDSNetworkInterface"), Lambda's older interfaces ("AWS Lambda VPC ENI-…").
+_BY_DESCRIPTION = (
+    ("ELB ", "load balancer interface"),
+    ("RDSNetworkInterface", "RDS database interface"),
+    ("AWS Lambda VPC ENI", "Lambda interface"),
+    ("Interface for NAT Gateway", "NAT gateway interface"),
+    ("aws-k8s-branch-eni", "branch interface of a pod (security groups for pods)"),
+    ("aws-k8s-trunk-eni", "trunk interface (security groups for pods)"),
+    (VPC_CNI_DESCRIPTION, "VPC CNI interface"),
+)
+
+
+class InterfaceRecord(Protocol):
+    """The DescribeNetworkInterfaces fields the classification reads (discovery.Carrier has them)."""
+
+    @property
+    def interface_id(self) -> str: ...
+    @property
+    def instance_id(self) -> str | None: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def in_use(self) -> bool: ...
+    @property
+    def interface_type(self) -> str: ...
+    @property
+    def requester_id(self) -> str | None: ...
+    @property
+    def requester_managed(self) -> bool: ...
+    @property
+    def tags(self) -> Mapping[str, str]: ...
+
+
+def pod_interface(raw: Mapping[str, Any]) -> bool:
+    """Whether a node's non-primary interface (DescribeInstances `NetworkInterfaces[]` item) carries
+    pod addresses, by evidence: the VPC CNI's description `aws-K8S-…`, secondary private IPv4
+    addresses (the CNI's warm pool: the pods' addresses), or delegated prefixes (prefix mode).
+
+    Anything else carries no pod traffic: an `efa` interface on network card 1..n that the CNI did
+    not attach (its only address is its own primary one), a trunk, an EFA-only interface.
+    DescribeInstances does not report an interface's tags, so `node.k8s.amazonaws.com/instance_id`
+    cannot be read here; the CNI's description stands for it.
+    """
+    if str(raw.get("InterfaceType") or "interface") in ("trunk", "efa-only"):
+        return False
+    if str(raw.get("Description") or "").startswith(VPC_CNI_DESCRIPTION):
+        return True
+    if any(not entry.get("Primary", False) for entry in raw.get("PrivateIpAddresses") or ()):
+        return True
+    return bool(raw.get("Ipv4Prefixes") or raw.get("Ipv6Prefixes"))
+
+
+def eks_control_plane(record: InterfaceRecord, cluster: str) -> bool:
+    """Whether an interface is one of `cluster`'s control-plane interfaces, by all of what EKS's
+    own carry: in use, attached to no instance of the account (EKS attaches them to its own
+    instances), `InterfaceType` interface, created in EKS's `AmazonEKS` role session
+    (`RequesterId`), described `Amazon EKS <cluster>`. A description alone anyone may write."""
+    return (
+        record.in_use
+        and record.instance_id is None
+        and record.interface_type == "interface"
+        and (record.requester_id or "").endswith(EKS_REQUESTER_SESSION)
+        and record.description == CONTROL_PLANE_DESCRIPTION + cluster
+    )
+
+
+def branch_of(record: InterfaceRecord) -> frozenset[str]:
+    """The clusters a branch interface's tags name (`kubernetes.io/cluster/<name>`); empty for any
+    other interface. Tags only: anyone allowed `ec2:CreateTags` can set them."""
+    if record.interface_type != BRANCH_TYPE:
+        return frozenset()
+    return frozenset(key[len(CLUSTER_TAG_PREFIX) :] for key in record.tags if key.startswith(CLUSTER_TAG_PREFIX))
+
+
+def cni_instance(record: InterfaceRecord) -> str | None:
+    """The instance a VPC CNI interface was made for (tag `node.k8s.amazonaws.com/instance_id`, else
+    its description `aws-K8S-<instance id>`); None for any other interface."""
+    tagged = record.tags.get(VPC_CNI_INSTANCE_TAG, "")
+    if INSTANCE_ID.fullmatch(tagged):
+        return tagged
+    if record.description.startswith(VPC_CNI_DESCRIPTION):
+        named = record.description[len(VPC_CNI_DESCRIPTION) :]
+        return named if INSTANCE_ID.fullmatch(named) else None
+    return None
+
+
+def leaked_cni_instance(record: InterfaceRecord, running_nodes: frozenset[str]) -> str | None:
+    """For an `available` VPC CNI interface whose instance is not one of `running_nodes`: that
+    instance's id (the interface leaked when the node went away; deleting it is safe). Else None."""
+    if record.in_use or record.instance_id is not None:
+        return None
+    instance = cni_instance(record)
+    return instance if instance is not None and instance not in running_nodes else None
+
+
+def what(record: InterfaceRecord) -> str:
+    """The interface in words, for a reason: its kind (from `InterfaceType`, then its description)
+    and what names it: "load balancer interface, ELB app/web/…", "instance i-…", "Lambda interface",
+    "unattached interface, described …", "interface of an AWS service (requester …)"."""
+    description = record.description
+    kind = _BY_TYPE.get(record.interface_type)
+    if kind is None:
+        kind = next((k for prefix, k in _BY_DESCRIPTION if description.startswith(prefix)), None)
+    if kind is None and description.startswith(CONTROL_PLANE_DESCRIPTION):
+        kind = "described as an EKS control-plane interface"
+    if record.instance_id is not None:
+        return f"instance {record.instance_id}" + (f", {kind}" if kind and kind != "VPC CNI interface" else "")
+    parts = [kind or ("unattached interface" if not record.in_use else "interface of an AWS service")]
+    if not record.in_use and kind:
+        parts.append("unattached")
+    if description and not description.startswith(("aws-k8s-", "RDSNetworkInterface")):
+        parts.append(description)
+    elif not description and record.in_use and kind is None:
+        parts.append(f"requester {record.requester_id or 'unknown'}")
+    return ", ".join(parts)
+
+
+def eks_operated(instance: Mapping[str, Any]) -> bool:
+    """Whether DescribeInstances reports the instance managed by EKS (`Operator.Managed` true with
+    principal eks.amazonaws.com: an EKS Auto Mode node). AWS sets it; no user call can."""
+    operator = instance.get("Operator") or {}
+    return bool(operator.get("Managed")) and operator.get("Principal") == EKS_OPERATOR
