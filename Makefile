@@ -57,13 +57,15 @@ deploy: build
 	$(SAM) deploy
 
 ## pack: render the conformance pack with literal values (AWS Config needs the Automation role ARN
-## literal), from the stack's outputs: make pack RULE_FUNCTION_ARN=... REMEDIATION_DOCUMENT=...
-## AUTOMATION_ROLE_ARN=... [PACK_PARAMETERS="ComplianceLevel=recommended ..."]
+## literal), from the stack's outputs: make pack RULE_FUNCTION_ARN=... OLDEST_VERSION_SUPPORTED=1.31
+## [REMEDIATION_DOCUMENT=... AUTOMATION_ROLE_ARN=...] [PACK_PARAMETERS="ComplianceLevel=recommended ..."]
+## A missing or malformed value fails naming the make variable that gives it.
 PACK_SOURCE := conformance-packs/source/eks-security-groups.yaml
 PACK := build/conformance-packs/eks-security-groups.yaml
 pack: $(STAMP)
 	$(BIN)/python deploy/render_pack.py $(PACK_SOURCE) $(PACK) RuleFunctionArn=$(RULE_FUNCTION_ARN) \
-		RemediationDocumentName=$(REMEDIATION_DOCUMENT) AutomationAssumeRoleArn=$(AUTOMATION_ROLE_ARN) $(PACK_PARAMETERS)
+		OldestVersionSupported=$(OLDEST_VERSION_SUPPORTED) RemediationDocumentName=$(REMEDIATION_DOCUMENT) \
+		AutomationAssumeRoleArn=$(AUTOMATION_ROLE_ARN) $(PACK_PARAMETERS)
 	$(BIN)/cfn-lint $(PACK)
 
 clean:

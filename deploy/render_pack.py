@@ -5,9 +5,12 @@ with the deployed stack's outputs filled in. Usage (or `make pack`):
 
     python deploy/render_pack.py SOURCE OUTPUT Name=value ...
 
-Every parameter of SOURCE takes the value given, else its Default; one with neither is an error.
-A remediation parameter whose value is empty is left out (Config refuses an empty static value;
-the SSM document's default, "", applies).
+Every parameter of SOURCE takes the value given, else its Default; one with neither is an error
+(the message names the `make pack` variable that gives it). Conditions are resolved (Fn::Equals,
+Fn::Not, Fn::And, Fn::Or, Condition; Fn::If and AWS::NoValue in properties) and a resource whose
+condition is false is left out. A rule parameter (InputParameters) or a remediation parameter
+whose value is empty is left out: Config refuses an empty static value, and a custom rule gets only
+the keys that have a value (the SSM document's default, "", applies to a left-out remediation one).
 """
 
 from __future__ import annotations
@@ -22,28 +25,75 @@ import yaml
 from cfnlint.decode import decode
 
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+# The `make pack` variable that gives each parameter (Makefile, target pack).
+MAKE_VARIABLES = {
+    "RuleFunctionArn": "RULE_FUNCTION_ARN",
+    "RemediationDocumentName": "REMEDIATION_DOCUMENT",
+    "AutomationAssumeRoleArn": "AUTOMATION_ROLE_ARN",
+    "OldestVersionSupported": "OLDEST_VERSION_SUPPORTED",
+}
+NO_VALUE = object()
 
 
 class RenderError(Exception):
     """A parameter is missing or malformed."""
 
 
-def _substitute(node: Any, values: dict[str, str]) -> Any:
+def _named(name: str) -> str:
+    """A parameter's name, with the make variable that gives it when there is one."""
+    return f"{name} (make pack {MAKE_VARIABLES[name]}=...)" if name in MAKE_VARIABLES else name
+
+
+def _substitute(node: Any, values: dict[str, str], conditions: dict[str, bool]) -> Any:
+    """Parameters replaced by their values, Fn::If resolved, AWS::NoValue keys and items dropped."""
     if isinstance(node, dict):
+        if set(node) == {"Ref"} and node["Ref"] == "AWS::NoValue":
+            return NO_VALUE
         if set(node) == {"Ref"} and node["Ref"] in values:
             return values[node["Ref"]]
-        return {key: _substitute(value, values) for key, value in node.items()}
+        if set(node) == {"Fn::If"}:
+            name, when_true, when_false = node["Fn::If"]
+            return _substitute(when_true if conditions[name] else when_false, values, conditions)
+        found = {key: _substitute(value, values, conditions) for key, value in node.items()}
+        return {key: value for key, value in found.items() if value is not NO_VALUE}
     if isinstance(node, list):
-        return [_substitute(item, values) for item in node]
+        items = [_substitute(item, values, conditions) for item in node]
+        return [item for item in items if item is not NO_VALUE]
     return node
 
 
-def render(source: Path, given: dict[str, str]) -> dict[str, Any]:
-    template, errors = decode(str(source))
-    if errors:
-        raise RenderError(f"{source}: {errors}")
-    template = json.loads(json.dumps(template))
-    parameters: dict[str, Any] = template.pop("Parameters", {})
+def _condition(node: Any, values: dict[str, str], spec: dict[str, Any], seen: dict[str, bool]) -> Any:
+    """The value of a condition expression (CloudFormation's condition functions)."""
+    if isinstance(node, dict) and len(node) == 1:
+        [(function, argument)] = node.items()
+        if function == "Ref":
+            return values[argument]
+        if function == "Condition":
+            if argument not in seen:
+                seen[argument] = bool(_condition(spec[argument], values, spec, seen))
+            return seen[argument]
+        arguments = [_condition(item, values, spec, seen) for item in argument]
+        if function == "Fn::Equals":
+            return arguments[0] == arguments[1]
+        if function == "Fn::Not":
+            return not arguments[0]
+        if function == "Fn::And":
+            return all(arguments)
+        if function == "Fn::Or":
+            return any(arguments)
+        raise RenderError(f"condition function {function} is not supported")
+    return node
+
+
+def _conditions(spec: dict[str, Any], values: dict[str, str]) -> dict[str, bool]:
+    seen: dict[str, bool] = {}
+    for name in spec:
+        _condition({"Condition": name}, values, spec, seen)
+    return seen
+
+
+def _values(parameters: dict[str, Any], given: dict[str, str]) -> dict[str, str]:
+    """Each parameter's value: given, else its Default; checked against AllowedValues/AllowedPattern."""
     unknown = set(given) - set(parameters)
     if unknown:
         raise RenderError(f"no such pack parameter: {', '.join(sorted(unknown))}")
@@ -54,16 +104,48 @@ def render(source: Path, given: dict[str, str]) -> dict[str, Any]:
         elif "Default" in spec:
             values[name] = str(spec["Default"])
         else:
-            raise RenderError(f"{name} is required")
+            raise RenderError(f"{_named(name)} is required")
         allowed = spec.get("AllowedValues")
         if allowed and values[name] not in allowed:
-            raise RenderError(f"{name} must be one of {allowed}, got {values[name]!r}")
-    if "AutomationAssumeRoleArn" in values and not ROLE_ARN.fullmatch(values["AutomationAssumeRoleArn"]):
-        raise RenderError(f"AutomationAssumeRoleArn must be an IAM role ARN, got {values['AutomationAssumeRoleArn']!r}")
-    rendered: dict[str, Any] = _substitute(template, values)
+            raise RenderError(f"{_named(name)} must be one of {allowed}, got {values[name]!r}")
+        pattern = spec.get("AllowedPattern")
+        if pattern and not re.fullmatch(pattern, values[name]):
+            raise RenderError(f"{_named(name)} must match {pattern}, got {values[name]!r}")
+    document, role = values.get("RemediationDocumentName", ""), values.get("AutomationAssumeRoleArn", "")
+    if document and not role:
+        raise RenderError(f"RemediationDocumentName needs {_named('AutomationAssumeRoleArn')}")
+    if role and not document:
+        raise RenderError(f"AutomationAssumeRoleArn needs {_named('RemediationDocumentName')}")
+    if role and not ROLE_ARN.fullmatch(role):
+        raise RenderError(f"{_named('AutomationAssumeRoleArn')} must be an IAM role ARN, got {role!r}")
+    return values
+
+
+def render(source: Path, given: dict[str, str]) -> dict[str, Any]:
+    """The pack AWS Config is given: literal values, conditions resolved, no empty parameter.
+
+    `given`: parameter name -> value. Raises RenderError for an unknown, missing or malformed
+    parameter (naming its `make pack` variable), or a condition function it does not resolve.
+    """
+    template, errors = decode(str(source))
+    if errors:
+        raise RenderError(f"{source}: {errors}")
+    template = json.loads(json.dumps(template))
+    values = _values(template.pop("Parameters", {}), given)
+    conditions = _conditions(template.pop("Conditions", {}), values)
+    template["Resources"] = {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if conditions.get(resource.pop("Condition", ""), True)
+    }
+    rendered: dict[str, Any] = _substitute(template, values, conditions)
     for resource in rendered["Resources"].values():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Config::ConfigRule" and "InputParameters" in properties:
+            rule = properties["InputParameters"]
+            properties["InputParameters"] = {key: value for key, value in rule.items() if value != ""}
         if resource["Type"] == "AWS::Config::RemediationConfiguration":
-            remediation = resource["Properties"]["Parameters"]
+            remediation = properties["Parameters"]
             for name in [n for n, p in remediation.items() if p.get("StaticValue", {}).get("Values") == [""]]:
                 del remediation[name]
     return rendered

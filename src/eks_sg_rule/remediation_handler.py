@@ -5,6 +5,13 @@ Input (from the Automation document; every key but ResourceId optional):
  "AllowTagRemoval": false, "TrustNodeTags": false, "ExemptSecurityGroupIds": "sg-1,sg-2",
  "ClusterNamePattern": "prod-.*", "AccountId": "123456789012", "ExecutionRoleName": "eks-sg-rule-execution"}
 
+The safety switches are fixed at deploy time: the function's environment (Deployment, set by
+template.yaml from its parameters) is a ceiling the input may only narrow. An omitted switch takes
+its narrowest value (DryRun true, TrustNodeTags and AllowTagRemoval false, ComplianceLevel minimum);
+the deployment's ExemptSecurityGroupIds and ClusterNamePattern always apply, the input's are added
+to them. An input asking for more than the deployment allows fails before any AWS call, naming
+every switch it widened, and changes nothing.
+
 An SG id fixes, on that SG only, every in-scope cluster that uses it. With DryRun false the
 invocation fails (so SSM and AWS Config show the remediation as failed) when the resource id
 resolves to no cluster in scope, when a write fails (the error names what was applied before it),
@@ -17,6 +24,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +34,7 @@ from botocore.config import Config
 
 from .discovery import Discovery, DiscoveryError
 from .evaluate import Snapshot, sg_usage
+from .model import Topology
 from .remediation import APPLIED, ApplyFailed, Change, Outcome, RemediationError, Scope, remediate
 from .requirements import Level
 
@@ -38,8 +47,81 @@ ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, user_agent_extra="eks-sg-rule-remediation")
 
 
+# The function's environment (template.yaml sets each from the stack parameter named after it).
+ENV_DRY_RUN = "REMEDIATION_DRY_RUN"  # RemediationDryRun: "true" = the function never writes
+ENV_TRUST_NODE_TAGS = "TRUST_NODE_TAGS"  # TrustNodeTags
+ENV_ALLOW_TAG_REMOVAL = "ALLOW_TAG_REMOVAL"  # AllowTagRemoval
+ENV_COMPLIANCE_LEVEL = "COMPLIANCE_LEVEL"  # ComplianceLevel
+ENV_EXEMPT_SECURITY_GROUP_IDS = "EXEMPT_SECURITY_GROUP_IDS"  # ExemptSecurityGroupIds
+ENV_CLUSTER_NAME_PATTERN = "CLUSTER_NAME_PATTERN"  # ClusterNamePattern
+ENV_EXECUTION_ROLE_NAME = "REMEDIATION_EXECUTION_ROLE_NAME"  # RemediationExecutionRoleName
+
+
 class RemediationFailed(Exception):
     """The remediation did not fix what it was asked to: the invocation fails with this message."""
+
+
+class DeploymentInvalid(RemediationError):
+    """The function's environment (its deploy-time settings) is malformed: nothing is done."""
+
+
+class InputWidensDeployment(RemediationError):
+    """The input asks for more than the deployment allows; `widened` names each switch."""
+
+    def __init__(self, widened: list[str]) -> None:
+        super().__init__("the input asks for more than this deployment allows, nothing changed: " + "; ".join(widened))
+        self.widened = widened
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """The remediation's deploy-time ceiling: what any input may at most ask for.
+
+    Read from the function's environment (`from_environment`); a variable that is absent takes the
+    narrowest value (plans only, no tag trust, no tag removal, level minimum, no extra scope limit),
+    so a function deployed without them never writes.
+    """
+
+    may_write: bool = False
+    trust_node_tags: bool = False
+    allow_tag_removal: bool = False
+    level: Level = Level.MINIMUM
+    exempt_sg_ids: frozenset[str] = frozenset()
+    cluster_name_pattern: re.Pattern[str] | None = None
+    execution_role_name: str | None = None
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Deployment:
+        """Parse the environment; raises DeploymentInvalid naming the variable that is malformed."""
+
+        def flag(name: str, default: str) -> bool:
+            value = environ.get(name, default).strip().lower()
+            if value not in ("true", "false"):
+                raise DeploymentInvalid(f"the function's {name} must be true or false, got {value!r}")
+            return value == "true"
+
+        level = environ.get(ENV_COMPLIANCE_LEVEL, "").strip().lower() or Level.MINIMUM.value
+        if level not in {member.value for member in Level}:
+            raise DeploymentInvalid(
+                f"the function's {ENV_COMPLIANCE_LEVEL} must be minimum or recommended, got {level!r}"
+            )
+        role = environ.get(ENV_EXECUTION_ROLE_NAME, "").strip() or None
+        if role is not None and not ROLE_NAME.fullmatch(role):
+            raise DeploymentInvalid(f"the function's {ENV_EXECUTION_ROLE_NAME} is not a role name: {role!r}")
+        try:
+            exempt = _exempt(environ.get(ENV_EXEMPT_SECURITY_GROUP_IDS, ""))
+            pattern = _pattern(environ.get(ENV_CLUSTER_NAME_PATTERN, ""))
+        except RemediationError as error:
+            raise DeploymentInvalid(f"the function's environment: {error}") from None
+        return cls(
+            may_write=not flag(ENV_DRY_RUN, "true"),
+            trust_node_tags=flag(ENV_TRUST_NODE_TAGS, "false"),
+            allow_tag_removal=flag(ENV_ALLOW_TAG_REMOVAL, "false"),
+            level=Level(level),
+            exempt_sg_ids=exempt,
+            cluster_name_pattern=pattern,
+            execution_role_name=role,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +133,15 @@ class Request:
     dry_run: bool
     account_id: str | None = None
     execution_role_name: str | None = None
+    # The input's own ClusterNamePattern when the deployment has one too (the scope holds the
+    # deployment's): a cluster must match both.
+    also_matching: re.Pattern[str] | None = None
+
+    def refusal(self, topology: Topology) -> str | None:
+        """Why this cluster is outside the request's scope (the deployment's and the input's), or None."""
+        if self.also_matching is not None and not self.also_matching.fullmatch(topology.cluster.name):
+            return f"cluster {topology.cluster.name} does not match the input's ClusterNamePattern"
+        return self.scope.refusal(topology)
 
 
 def _flag(event: dict[str, Any], name: str, default: bool) -> bool:
@@ -91,8 +182,33 @@ def _pattern(value: Any) -> re.Pattern[str] | None:
         raise RemediationError(f"ClusterNamePattern is not a valid regular expression: {error}") from None
 
 
-def parse_request(event: Any) -> Request:
-    """Validate the remediation input before any AWS call; raises RemediationError."""
+def _widened(event: dict[str, Any], deployment: Deployment, level: Level) -> list[str]:
+    """Each switch of the input that asks for more than the deployment allows, in words."""
+    widened = []
+    if not _flag(event, "DryRun", True) and not deployment.may_write:
+        widened.append("DryRun=false (the deployment plans only: RemediationDryRun=true)")
+    if _flag(event, "TrustNodeTags", False) and not deployment.trust_node_tags:
+        widened.append("TrustNodeTags=true (the deployment says false)")
+    if _flag(event, "AllowTagRemoval", False) and not deployment.allow_tag_removal:
+        widened.append("AllowTagRemoval=true (the deployment says false)")
+    if level is Level.RECOMMENDED and deployment.level is Level.MINIMUM:
+        widened.append("ComplianceLevel=recommended (the deployment says minimum: recommended adds rules)")
+    role = _optional(event, "ExecutionRoleName", ROLE_NAME)
+    if role is not None and role != deployment.execution_role_name:
+        allowed = deployment.execution_role_name or "none: the function acts with its own role"
+        widened.append(f"ExecutionRoleName={role} (the deployment's RemediationExecutionRoleName is {allowed})")
+    return widened
+
+
+def parse_request(event: Any, deployment: Deployment | None = None) -> Request:
+    """Validate the remediation input against the deployment, before any AWS call.
+
+    `deployment` defaults to the function's environment (Deployment.from_environment). Raises
+    RemediationError for a malformed input, InputWidensDeployment for one that asks for more than
+    the deployment allows, DeploymentInvalid for a malformed environment.
+    """
+    if deployment is None:
+        deployment = Deployment.from_environment(os.environ)
     if not isinstance(event, dict):
         raise RemediationError("the remediation input must be a JSON object")
     resource_id = event.get("ResourceId")
@@ -105,19 +221,25 @@ def parse_request(event: Any) -> Request:
         level = Level(level_text)
     except ValueError:
         raise RemediationError(f"ComplianceLevel must be minimum or recommended, got {level_text!r}") from None
-    scope = Scope(
-        level=level,
-        exempt_sg_ids=_exempt(event.get("ExemptSecurityGroupIds") or ""),
-        cluster_name_pattern=_pattern(event.get("ClusterNamePattern")),
-        allow_tag_removal=_flag(event, "AllowTagRemoval", False),
-        trust_node_tags=_flag(event, "TrustNodeTags", False),
-        only_security_group=resource_id if SG_ID.fullmatch(resource_id) else None,
-    )
+    asked_pattern = _pattern(event.get("ClusterNamePattern"))
+    exempt = _exempt(event.get("ExemptSecurityGroupIds") or "")
     role = _optional(event, "ExecutionRoleName", ROLE_NAME)
     account = _optional(event, "AccountId", ACCOUNT_ID)
     if role and not account:
         raise RemediationError("ExecutionRoleName needs AccountId (the account to act in)")
-    return Request(resource_id, scope, _flag(event, "DryRun", True), account, role)
+    widened = _widened(event, deployment, level)
+    if widened:
+        raise InputWidensDeployment(widened)
+    both = deployment.cluster_name_pattern is not None and asked_pattern is not None
+    scope = Scope(
+        level=level,
+        exempt_sg_ids=deployment.exempt_sg_ids | exempt,
+        cluster_name_pattern=deployment.cluster_name_pattern or asked_pattern,
+        allow_tag_removal=_flag(event, "AllowTagRemoval", False),
+        trust_node_tags=_flag(event, "TrustNodeTags", False),
+        only_security_group=resource_id if SG_ID.fullmatch(resource_id) else None,
+    )
+    return Request(resource_id, scope, _flag(event, "DryRun", True), account, role, asked_pattern if both else None)
 
 
 def _session(request: Request, context: Any) -> Any:
@@ -164,13 +286,16 @@ def _clusters_for(request: Request, discovery: Discovery) -> tuple[list[str], Sn
     """
     snapshot = discovery.snapshot()
     if request.scope.only_security_group is None:
+        topology = snapshot.topologies.get(request.resource_id)
+        if topology is not None and request.also_matching is not None and (why := request.refusal(topology)):
+            raise RemediationFailed(why)
         return [request.resource_id], snapshot
     if request.resource_id in snapshot.topologies or request.resource_id in snapshot.unreadable_clusters:
         raise RemediationFailed(
             f"{request.resource_id} names both a security group and a cluster: ambiguous, nothing changed"
         )
     used_by = sg_usage(snapshot.topologies.values()).get(request.resource_id, [])
-    in_scope = [name for name in used_by if request.scope.refusal(snapshot.topologies[name]) is None]
+    in_scope = [name for name in used_by if request.refusal(snapshot.topologies[name]) is None]
     if not in_scope:
         why = f"used by {', '.join(used_by)}, all outside the scope" if used_by else "used by no EKS cluster here"
         raise RemediationFailed(f"{request.resource_id} resolves to no cluster in scope ({why})")
@@ -191,6 +316,12 @@ def _unfinished(outcome: Outcome) -> list[str]:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         request = parse_request(event)
+    except InputWidensDeployment as error:
+        logger.error("remediation input widens the deployment", extra={"reason": str(error), "widened": error.widened})
+        raise
+    except DeploymentInvalid as error:
+        logger.error("remediation deployment settings invalid", extra={"reason": str(error)})
+        raise
     except RemediationError as error:
         logger.error("remediation input rejected", extra={"reason": str(error)})
         raise

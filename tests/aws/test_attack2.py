@@ -18,8 +18,15 @@ from eks_sg_rule.remediation import MANUAL, remediate
 from eks_sg_rule.remediation_handler import RemediationFailed, lambda_handler
 from eks_sg_rule.requirements import Level
 from tests.conftest import ACCOUNT, REGION, LambdaContext
+from tests.deploy.deployment import deploy_widest
 
 TAG = "kubernetes.io/cluster/c1"
+
+
+@pytest.fixture(autouse=True)
+def widest_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inputs here ask for the switches themselves: the remediation's deployment allows them all."""
+    deploy_widest(monkeypatch)
 
 
 @pytest.fixture

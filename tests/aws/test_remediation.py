@@ -12,6 +12,13 @@ from eks_sg_rule.remediation_handler import lambda_handler, parse_request
 from eks_sg_rule.requirements import Level
 from tests.aws.accounts import Account, self_all
 from tests.conftest import LambdaContext
+from tests.deploy.deployment import deploy_widest
+
+
+@pytest.fixture(autouse=True)
+def widest_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inputs here ask for the switches themselves: the remediation's deployment allows them all."""
+    deploy_widest(monkeypatch)
 
 
 @pytest.fixture

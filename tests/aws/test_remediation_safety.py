@@ -18,6 +18,13 @@ from eks_sg_rule.remediation import MANUAL, UNTRUSTED, remediate
 from eks_sg_rule.remediation_handler import RemediationFailed, lambda_handler
 from eks_sg_rule.requirements import Level
 from tests.conftest import ACCOUNT, REGION, ApiCalls, LambdaContext
+from tests.deploy.deployment import deploy_widest
+
+
+@pytest.fixture(autouse=True)
+def widest_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inputs here ask for the switches themselves: the remediation's deployment allows them all."""
+    deploy_widest(monkeypatch)
 
 
 def untagged_multi_sg_cluster(seeder: _Seeder) -> tuple[str, str, str]:

@@ -17,7 +17,8 @@ from deploy.render_pack import RenderError, render
 from tests.conftest import ROOT
 from tests.deploy.test_templates import actions, assert_tag_writes_are_scoped, load, statements
 
-MEMBER = ROOT / "deploy" / "member-account-role.yaml"
+MEMBER = ROOT / "deploy" / "member-account-rule.yaml"
+MEMBER_ROLES = ROOT / "deploy" / "member-account-roles.yaml"
 PACK_SOURCE = ROOT / "conformance-packs" / "source" / "eks-security-groups.yaml"
 ROLE_ARN = "arn:aws:iam::111122223333:role/eks-sg-rule-RemediationAutomationRole-ABC"
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:eks-sg-rule-RuleFunction-ABC"
@@ -56,6 +57,11 @@ def template() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def member() -> dict[str, Any]:
     return load(MEMBER)
+
+
+@pytest.fixture(scope="module")
+def member_roles() -> dict[str, Any]:
+    return load(MEMBER_ROLES)
 
 
 def role_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
@@ -119,7 +125,9 @@ def test_the_document_passes_the_function_its_whole_input(template: dict[str, An
 def test_member_accounts_run_the_same_document(template: dict[str, Any], member: dict[str, Any]) -> None:
     central, there = content(template), content(member)
     assert step(central, "Remediate")["inputs"].pop("FunctionName") == {"Fn::GetAtt": ["RemediationFunction", "Arn"]}
-    assert step(there, "Remediate")["inputs"].pop("FunctionName") == {"Ref": "RemediationFunctionArn"}
+    assert step(there, "Remediate")["inputs"].pop("FunctionName") == {
+        "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${CentralAccountId}:function:${RemediationFunctionName}"
+    }
     assert json.dumps(central, sort_keys=True) == json.dumps(there, sort_keys=True)
 
 
@@ -136,8 +144,9 @@ def test_the_remediation_gets_the_rules_scope(template: dict[str, Any]) -> None:
     for name, condition in optional:
         # Config refuses an empty static value: the parameter is left out when empty.
         assert passed[name]["Fn::If"][0] == condition
-        assert passed[name]["Fn::If"][1]["StaticValue"]["Values"] == [rule[name]]
+        assert passed[name]["Fn::If"][1]["StaticValue"]["Values"] == [rule[name]["Fn::If"][1]]
         assert passed[name]["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+        assert rule[name] == {"Fn::If": [condition, {"Ref": name}, {"Ref": "AWS::NoValue"}]}
     assert passed["TrustNodeTags"]["StaticValue"]["Values"] == [{"Ref": "TrustNodeTags"}]
     assert template["Parameters"]["TrustNodeTags"]["Default"] == "false"
     assert passed["DryRun"]["StaticValue"]["Values"] == [{"Ref": "RemediationDryRun"}]
@@ -151,9 +160,9 @@ def test_automatic_remediation_is_refused_as_a_dry_run(template: dict[str, Any],
 
 
 def test_every_role_reads_the_same_and_writes_tags_only_for_cluster_keys(
-    template: dict[str, Any], member: dict[str, Any]
+    template: dict[str, Any], member_roles: dict[str, Any]
 ) -> None:
-    resources, there = template["Resources"], member["Resources"]
+    resources, there = template["Resources"], member_roles["Resources"]
     granted = {
         "rule": statements(resources["RuleFunction"]),
         "remediation": statements(resources["RemediationFunction"]),
@@ -168,6 +177,7 @@ def test_every_role_reads_the_same_and_writes_tags_only_for_cluster_keys(
         [authorize] = [s for s in granted[name] if "ec2:AuthorizeSecurityGroupIngress" in actions(s)]
         assert sorted(actions(authorize)) == ["ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress"]
         assert authorize["Resource"]["Fn::Sub"].endswith(":security-group/*")
+        assert authorize["Resource"]["Fn::Sub"].endswith(":${AWS::AccountId}:security-group/*")
     assert "ec2:" not in json.dumps([s for s in granted["member execution"] if "Describe" not in json.dumps(s)])
 
 
@@ -181,8 +191,8 @@ def test_role_assumption_stays_in_the_organisation(template: dict[str, Any]) -> 
         assert assume["Condition"] == {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}}
     assertions = template["Rules"]["CrossAccountNeedsOrganization"]["Assertions"]
     assert assertions[0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "OrganizationId"}, ""]}]}
-    invoke = resources["OrganizationRemediationInvokePermission"]["Properties"]
-    assert invoke["PrincipalOrgID"] == {"Ref": "OrganizationId"}
+    # Who may invoke the functions from the organisation: deploy/organization-permissions.yaml
+    # (tests/deploy/test_lockdown.py), account by account, never the whole organisation.
 
 
 # --- the conformance pack -------------------------------------------------------------------------
@@ -208,6 +218,7 @@ def test_the_rendered_pack_is_literal_and_lint_clean(tmp_path: Path) -> None:
             f"RuleFunctionArn={FUNCTION_ARN}",
             "RemediationDocumentName=eks-sg-rule-RemediationDocument-ABC",
             f"AutomationAssumeRoleArn={ROLE_ARN}",
+            "OldestVersionSupported=1.31",
             "ExemptSecurityGroupIds=sg-0123456789abcdef0",
         ],
         capture_output=True,
@@ -232,13 +243,32 @@ def test_the_rendered_pack_is_literal_and_lint_clean(tmp_path: Path) -> None:
 
 
 def test_the_pack_is_not_rendered_without_a_literal_role_arn() -> None:
+    given = {"RuleFunctionArn": FUNCTION_ARN, "OldestVersionSupported": "1.31"}
     with pytest.raises(RenderError, match="AutomationAssumeRoleArn"):
-        render(PACK_SOURCE, {"RuleFunctionArn": FUNCTION_ARN, "RemediationDocumentName": "d"})
+        render(PACK_SOURCE, {**given, "RemediationDocumentName": "d"})
     with pytest.raises(RenderError, match="IAM role ARN"):
-        render(
-            PACK_SOURCE,
-            {"RuleFunctionArn": FUNCTION_ARN, "RemediationDocumentName": "d", "AutomationAssumeRoleArn": "!GetAtt X"},
-        )
+        render(PACK_SOURCE, {**given, "RemediationDocumentName": "d", "AutomationAssumeRoleArn": "!GetAtt X"})
+
+
+@pytest.mark.parametrize(
+    ("given", "variable"),
+    [
+        ({}, "RULE_FUNCTION_ARN"),
+        ({"RuleFunctionArn": FUNCTION_ARN}, "OLDEST_VERSION_SUPPORTED"),
+        ({"RuleFunctionArn": FUNCTION_ARN, "OldestVersionSupported": "latest"}, "OLDEST_VERSION_SUPPORTED"),
+        ({"RuleFunctionArn": FUNCTION_ARN, "OldestVersionSupported": "1.31", "RemediationDocumentName": "d"},
+         "AUTOMATION_ROLE_ARN"),
+    ],
+)  # fmt: skip
+def test_make_pack_errors_name_the_make_variable(tmp_path: Path, given: dict[str, str], variable: str) -> None:
+    pairs = [f"{name}={value}" for name, value in given.items()]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "render_pack.py"), str(PACK_SOURCE), str(tmp_path / "p.yaml"), *pairs],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2 and f"make pack {variable}=" in done.stderr, done.stderr
 
 
 # --- what a member account receives ----------------------------------------------------------------
@@ -266,37 +296,50 @@ def _sub_names(text: str) -> list[str]:
     return [n for n in re.findall(r"\$\{([^}!]+)\}", text) if "." not in n]
 
 
-def test_a_member_account_receives_every_name_it_uses(template: dict[str, Any], member: dict[str, Any]) -> None:
-    resources, parameters = member["Resources"], member["Parameters"]
+def test_a_member_account_receives_every_name_it_uses(
+    template: dict[str, Any], member: dict[str, Any], member_roles: dict[str, Any]
+) -> None:
     pseudo = {"AWS::AccountId", "AWS::Partition", "AWS::Region", "AWS::NoValue", "AWS::StackName"}
-    for name, resource in resources.items():
-        for target in references(resource.get("Properties", {})):
-            assert target in resources or target in parameters or target in pseudo, (name, target)
-            if target in resources and "Condition" in resources[target]:
-                assert resource.get("Condition") == resources[target]["Condition"], (name, target)
-    # The remediation names the document, the Automation role and the role to act through, all
-    # created in this account by this stack; the rule's execution role too.
+    for source in (member, member_roles):
+        resources, parameters = source["Resources"], source["Parameters"]
+        for name, resource in resources.items():
+            for target in references(resource.get("Properties", {})):
+                assert target in resources or target in parameters or target in pseudo, (name, target)
+                if target in resources and "Condition" in resources[target]:
+                    assert resource.get("Condition") == resources[target]["Condition"], (name, target)
+    # The regional stack names the document it creates, and the roles the roles stack creates in the
+    # same account, by the same parameter names and defaults.
+    resources = member["Resources"]
     remediation = resources["RemediationConfiguration"]["Properties"]
     assert remediation["TargetId"] == {"Ref": "RemediationDocument"}
     assert remediation["ConfigRuleName"] == {"Ref": "ConfigRule"}
     passed = remediation["Parameters"]
-    automation_role = {"Fn::GetAtt": ["RemediationAutomationRole", "Arn"]}
+    automation_role = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${AutomationRoleName}"}
     assert passed["AutomationAssumeRole"]["StaticValue"]["Values"] == [automation_role]
-    assert passed["ExecutionRoleName"]["StaticValue"]["Values"] == [{"Ref": "RemediationExecutionRole"}]
-    assert resources["ConfigRule"]["Properties"]["InputParameters"]["ExecutionRoleName"] == {"Ref": "ExecutionRole"}
-    automation = resources["RemediationAutomationRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
-    assert automation["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
-    # The names shared with the central stack have the central stack's values as defaults, and the
-    # central stack outputs every ARN the member stack needs.
-    outputs = template["Outputs"]
-    for parameter, output in (
-        ("RuleFunctionArn", "FunctionArn"),
-        ("RuleFunctionRoleArn", "RuleFunctionRoleArn"),
-        ("RemediationFunctionArn", "RemediationFunctionArn"),
-        ("RemediationFunctionRoleArn", "RemediationFunctionRoleArn"),
+    assert passed["ExecutionRoleName"]["StaticValue"]["Values"] == [{"Ref": "RemediationExecutionRoleName"}]
+    assert resources["ConfigRule"]["Properties"]["InputParameters"]["ExecutionRoleName"] == {"Ref": "ExecutionRoleName"}
+    roles = member_roles["Resources"]
+    for role, parameter in (
+        ("ExecutionRole", "ExecutionRoleName"),
+        ("RemediationExecutionRole", "RemediationExecutionRoleName"),
+        ("RemediationAutomationRole", "AutomationRoleName"),
     ):
-        assert parameter in parameters and output in outputs
+        assert roles[role]["Properties"]["RoleName"] == {"Ref": parameter}
+        assert member["Parameters"][parameter]["Default"] == member_roles["Parameters"][parameter]["Default"]
+    automation = roles["RemediationAutomationRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert automation["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    # The names shared with the central stack: its parameters and its function names.
     for name in ("ExecutionRoleName", "RemediationExecutionRoleName"):
         assert name in template["Parameters"]
-    trust = resources["RemediationExecutionRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
-    assert trust["Condition"] == {"ArnEquals": {"aws:PrincipalArn": {"Ref": "RemediationFunctionRoleArn"}}}
+        assert member["Parameters"][name]["Default"] == member_roles["Parameters"][name]["Default"]
+    functions = template["Resources"]
+    assert functions["RuleFunction"]["Properties"]["FunctionName"] == {"Ref": "AWS::StackName"}
+    assert functions["RemediationFunction"]["Properties"]["FunctionName"] == {
+        "Fn::Sub": "${AWS::StackName}-remediation"
+    }
+    assert member["Parameters"]["RuleFunctionName"]["Default"] == "eks-sg-rule"
+    assert member["Parameters"]["RemediationFunctionName"]["Default"] == "eks-sg-rule-remediation"
+    trust = roles["RemediationExecutionRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert trust["Condition"] == {"ArnEquals": {"aws:PrincipalArn": {"Ref": "RemediationFunctionRoleArns"}}}
+    for output in ("RuleFunctionRoleArn", "RemediationFunctionRoleArn"):
+        assert output in template["Outputs"]

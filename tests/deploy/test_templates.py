@@ -137,7 +137,11 @@ def test_the_remediation_writes_only_what_it_needs(template: dict[str, Any]) -> 
         "AutomationAssumeRole",
     }
     remediation = template["Resources"]["RemediationConfiguration"]
-    assert remediation["Condition"] == "Remediation"
+    # Attached only when the stack creates the rule (CreateConfigRule) and the remediation exists.
+    assert remediation["Condition"] == "RuleWithRemediation"
+    assert template["Conditions"]["RuleWithRemediation"] == {
+        "Fn::And": [{"Condition": "CreateRule"}, {"Condition": "Remediation"}]
+    }
     assert remediation["Properties"]["Automatic"] == {"Fn::If": ["Automatic", True, False]}
 
 
@@ -150,7 +154,9 @@ def config_enum(shape: str) -> set[str]:
 def test_config_fields_are_valid_enum_values(path: Path) -> None:
     """cfn-lint does not know Config's allowed values; botocore's service model does."""
     resources = load(path).get("Resources", {})
-    for resource in resources.values():
+    for key, resource in resources.items():
+        if key.startswith("Fn::ForEach::"):  # organization-permissions.yaml: Lambda permissions only
+            continue
         properties = resource.get("Properties", {})
         if resource["Type"] == "AWS::Config::ConfigRule":
             source = properties["Source"]

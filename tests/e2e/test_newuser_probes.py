@@ -30,6 +30,7 @@ from eks_sg_rule.remediation_handler import RemediationFailed
 from eks_sg_rule.remediation_handler import lambda_handler as remediation_handler
 from eks_sg_rule.requirements import Level
 from tests.conftest import ACCOUNT, REGION, LambdaContext, load_event
+from tests.deploy.deployment import deploy_widest
 from tests.e2e.test_handler import with_item, with_parameters
 
 CLUSTER = "AWS::EKS::Cluster"
@@ -38,6 +39,12 @@ WRITES = ("Authorize", "Revoke", "CreateTags", "DeleteTags", "Delete", "Modify",
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def widest_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inputs here ask for the switches themselves: the remediation's deployment allows them all."""
+    deploy_widest(monkeypatch)
 
 
 @pytest.fixture
