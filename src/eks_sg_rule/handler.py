@@ -52,7 +52,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
 
     rule = EksSecurityGroupRule(context)
     try:
-        result = Evaluator(rule, APPLICABLE_RESOURCES).handle(prepared, context)
+        # Every item status reaches the rule, which handles each (rule.evaluate_change).
+        result = Evaluator(rule, APPLICABLE_RESOURCES, is_applicable_status=True).handle(prepared, context)
     except DiscoveryError as error:
         extra = {"iam_action": error.action, "error_code": error.code}
         if error.access_denied:
@@ -69,7 +70,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
         logger.error("evaluation failed, nothing reported to AWS Config", extra={"rdklib_error": details})
         raise RuleEvaluationError(_failed(details) if isinstance(result, dict) else repr(result))
 
-    # rdklib's own list holds what it wrote itself (NOT_APPLICABLE for deleted or out-of-scope items).
+    # rdklib's own list holds what it wrote itself (NOT_APPLICABLE for an item of a type outside the rule).
     written = rule.written + len(result)
     logger.info("evaluations reported", extra={"evaluations_written": written})
     return {"evaluations_written": written}

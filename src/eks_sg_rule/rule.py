@@ -7,7 +7,7 @@ from typing import Any
 
 from rdklib import ConfigRule, Evaluation
 
-from .config_items import normalise
+from .config_items import item_exists, normalise
 from .discovery import Discovery
 from .evaluate import (
     CLUSTER_TYPE,
@@ -26,6 +26,7 @@ NOT_CARRIED = (
     "no network interface of an EKS control plane or running node carries it "
     "(an SG only a node group's launch template names is judged by the periodic evaluation)"
 )
+LEFT_SCOPE = "left the rule's scope (eventLeftScope)"
 
 
 class SweepIncomplete(Exception):
@@ -42,7 +43,9 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
 
     rdklib dispatches the event; evaluations are written here (reporting.EvaluationWriter), which
     retries what Config refuses, so the rule hands rdklib an empty list (and rdklib then sends one
-    empty PutEvaluations, which Config accepts).
+    empty PutEvaluations, which Config accepts). The Evaluator is built with
+    `is_applicable_status=True`, so every configuration item status reaches `evaluate_change`,
+    which handles each one itself (rdklib would write NOT_APPLICABLE for ResourceNotRecorded).
     """
 
     # The periodic run cleans up itself, keyed by resource type and id (rdklib's keys on id only).
@@ -65,7 +68,24 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         configuration_item: dict[str, Any],
         valid_rule_parameters: Settings,
     ) -> list[Evaluation]:
+        """One change notification, by `configurationItemStatus` (config_items.item_exists).
+
+        OK, ResourceDiscovered and ResourceNotRecorded: the resource is judged from live EKS/EC2
+        reads (the recorded configuration is not needed; an unrecorded type is not a deletion).
+        ResourceDeleted and ResourceDeletedNotRecorded, or an event that left the rule's scope:
+        NOT_APPLICABLE for the item, with no read (AWS Config developer guide, "Managing deleted
+        resources"). Any other status raises ConfigItemError.
+        """
         item = normalise(configuration_item)
+        timestamp = str(configuration_item["configurationItemCaptureTime"])
+        if event.get("eventLeftScope") is True or not item_exists(item.status):
+            why = (
+                LEFT_SCOPE
+                if event.get("eventLeftScope") is True
+                else f"deleted (configurationItemStatus {item.status})"
+            )
+            self._write(event, client_factory, [not_applicable(item.resource_type, item.resource_id, why)], timestamp)
+            return []
         discovery = self._discovery(client_factory)
         if item.resource_type == SECURITY_GROUP_TYPE:
             # Who carries the SG: its network interfaces name the candidate clusters; only those are read.
@@ -89,7 +109,7 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
             evaluations = [
                 e for e in evaluations if e.resource_type == CLUSTER_TYPE and e.resource_id not in snapshot.not_reached
             ]
-        self._write(event, client_factory, evaluations, str(configuration_item["configurationItemCaptureTime"]))
+        self._write(event, client_factory, evaluations, timestamp)
         if snapshot.not_reached:
             raise SweepIncomplete(snapshot.not_reached)
         return []
