@@ -62,7 +62,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
             logger.error(f"AWS read failed: {error}", extra=extra)
         raise RuleEvaluationError(str(error)) from None
     except (SweepIncomplete, EvaluationsNotRecorded) as error:
-        logger.error(str(error), extra={"evaluations_written": rule.written, "error_type": type(error).__name__})
+        keys = {"evaluations_written": rule.written, "error_type": type(error).__name__, **_unstored(rule)}
+        logger.error(str(error), extra=keys)
         raise RuleEvaluationError(str(error)) from None
 
     if not isinstance(result, list):
@@ -72,5 +73,19 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
 
     # rdklib's own list holds what it wrote itself (NOT_APPLICABLE for an item of a type outside the rule).
     written = rule.written + len(result)
+    if rule.without_stored_result is not None:
+        logger.info("evaluations written without a stored result", extra=_unstored(rule))
     logger.info("evaluations reported", extra={"evaluations_written": written})
     return {"evaluations_written": written}
+
+
+def _unstored(rule: EksSecurityGroupRule) -> dict[str, object]:
+    """Log keys: what a changes-only run wrote only because Config returned no result for it.
+
+    A count that stays high run after run means Config does not hand those results back (and they
+    are rewritten every run); empty when the run did not compare with Config's results.
+    """
+    counts = rule.without_stored_result
+    if counts is None:
+        return {}
+    return {"written_without_stored_result": sum(counts.values()), "without_stored_result_by_type": counts}

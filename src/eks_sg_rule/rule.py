@@ -19,7 +19,7 @@ from .evaluate import (
     not_applicable,
 )
 from .parameters import settings_from
-from .reporting import EvaluationWriter, changes_only, current_results
+from .reporting import EvaluationWriter, changes_only, current_results, without_stored_result
 
 APPLICABLE_RESOURCES = [CLUSTER_TYPE, SECURITY_GROUP_TYPE]
 NOT_CARRIED = (
@@ -57,6 +57,9 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         super().__init__()
         self.context = context
         self.written = 0
+        # Periodic changes-only runs: evaluations written because Config returned no result for
+        # them, by ComplianceType (reporting.without_stored_result); None when not computed.
+        self.without_stored_result: dict[str, int] | None = None
 
     def evaluate_parameters(self, rule_parameters: dict[str, Any]) -> Settings:
         return settings_from(rule_parameters)
@@ -125,6 +128,7 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
                 # Unread clusters' resources must not be cleaned up as if they were gone.
                 stored = {key: value for key, value in stored.items() if key in {e.key for e in evaluations}}
             evaluations = changes_only(evaluations, stored)
+            self.without_stored_result = without_stored_result(evaluations, stored)
         timestamp = str(json.loads(event["invokingEvent"])["notificationCreationTime"])
         self._write(event, client_factory, evaluations, timestamp)
         if snapshot.not_reached:
