@@ -30,6 +30,8 @@ class ConfigResultStore:
     calls: list[dict[str, Any]] = field(default_factory=list)
     results: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     reads: int = 0
+    # False models a Config that keeps (or returns) no NOT_APPLICABLE results, whatever the filter.
+    returns_not_applicable: bool = True
 
     def record(self, params: dict[str, Any], **_: Any) -> None:
         call = json.loads(json.dumps(params, default=str))
@@ -50,7 +52,12 @@ class ConfigResultStore:
     def answer_read(self, params: dict[str, Any], **_: Any) -> tuple[_Http, dict[str, Any]]:
         self.reads += 1
         params = self._api_params(params)
-        wanted = set(params.get("ComplianceTypes") or ("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"))
+        # Without a filter, only COMPLIANT and NON_COMPLIANT: a caller is not promised NOT_APPLICABLE
+        # results unless it names them (stelligent/potemkin-decorator had to add NOT_APPLICABLE to its
+        # filter to see them). The rule always names all three.
+        wanted = set(params.get("ComplianceTypes") or ("COMPLIANT", "NON_COMPLIANT"))
+        if not self.returns_not_applicable:
+            wanted.discard("NOT_APPLICABLE")
         held = [e for e in self.results.values() if e["ComplianceType"] in wanted]
         start = int(params.get("NextToken") or 0)
         limit = int(params.get("Limit") or 10)

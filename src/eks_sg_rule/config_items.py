@@ -16,11 +16,34 @@ from typing import Any
 
 from .model import Cluster, IpFamily, IPNetwork, Permission, SecurityGroup, parse_protocol
 
-DELETED_STATUSES = frozenset({"ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded"})
+# AWS Config's ConfigurationItemStatus enum (botocore's config service model, in its order):
+# OK (the configuration was updated), ResourceDiscovered (newly discovered), ResourceNotRecorded
+# (discovered, but the recorder does not record the type: the item carries no configuration),
+# ResourceDeleted, ResourceDeletedNotRecorded (deleted, and the type is not recorded).
+ITEM_STATUSES = ("OK", "ResourceDiscovered", "ResourceNotRecorded", "ResourceDeleted", "ResourceDeletedNotRecorded")
+# Statuses whose item carries no recorded configuration; the rule reads EKS and EC2 itself.
+UNRECORDED_STATUSES = frozenset({"ResourceNotRecorded", "ResourceDeletedNotRecorded"})
 
 
 class ConfigItemError(ValueError):
-    """A configuration item lacks what identifies the resource."""
+    """A configuration item lacks what identifies the resource, or has a status Config does not define."""
+
+
+def item_exists(status: str) -> bool:
+    """Whether a configuration item with this `configurationItemStatus` describes a resource that exists.
+
+    True for OK, ResourceDiscovered and ResourceNotRecorded (a type the recorder does not record is
+    not a deletion: the resource is judged from live EKS/EC2 reads); False for ResourceDeleted and
+    ResourceDeletedNotRecorded. Raises ConfigItemError for any other value (AWS Config API,
+    ConfigurationItem.configurationItemStatus).
+    """
+    match status:
+        case "OK" | "ResourceDiscovered" | "ResourceNotRecorded":
+            return True
+        case "ResourceDeleted" | "ResourceDeletedNotRecorded":
+            return False
+        case _:
+            raise ConfigItemError(f"configurationItemStatus {status!r} is not one of: {', '.join(ITEM_STATUSES)}")
 
 
 def _get(mapping: Mapping[str, Any], *keys: str) -> Any:
@@ -132,7 +155,7 @@ class ConfigItem:
 
     @property
     def deleted(self) -> bool:
-        return self.status in DELETED_STATUSES
+        return not item_exists(self.status)
 
 
 def _configuration(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -147,7 +170,11 @@ def _configuration(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def normalise(item: Mapping[str, Any]) -> ConfigItem:
-    """Normalise a configuration item of either key style."""
+    """Normalise a configuration item of either key style.
+
+    The `configuration` of a deleted or unrecorded item is ignored. Raises ConfigItemError for an
+    item without resourceType or resourceId, or with a status outside ITEM_STATUSES.
+    """
     if not isinstance(item, Mapping):
         raise ConfigItemError("configurationItem is not an object")
     resource_type = item.get("resourceType")
@@ -158,7 +185,8 @@ def normalise(item: Mapping[str, Any]) -> ConfigItem:
         raise ConfigItemError("configurationItem has no resourceId")
     status = str(item.get("configurationItemStatus") or "OK")
     capture_time = item.get("configurationItemCaptureTime")
-    configuration = None if status in DELETED_STATUSES else _configuration(item)
+    recorded = item_exists(status) and status not in UNRECORDED_STATUSES
+    configuration = _configuration(item) if recorded else None
     security_group = cluster = None
     if configuration is not None and resource_type == "AWS::EC2::SecurityGroup":
         security_group = security_group_from_api({"groupId": resource_id, **configuration})

@@ -4,6 +4,11 @@ rdklib 0.3.10 reads several keys without checking them (a KeyError is an unexpla
 its oversized path calls GetResourceConfigHistory and then fails on events without
 `notificationCreationTime` (as in the AWS docs' own sample). Events are checked here and reshaped
 into what rdklib handles safely; anything unusable is a RuleInputError that names what is wrong.
+
+`configurationItemCaptureTime` is optional in the AWS Config API's ConfigurationItem. An item
+without it is ordered (PutEvaluations' OrderingTimestamp) by the notification's creation time, else
+by the invocation's time: the rule judges the live EKS/EC2 state, so that is when its verdict holds.
+A `configurationItemStatus` outside the API's enum is rejected (config_items.ITEM_STATUSES).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from .config_items import ITEM_STATUSES
 from .parameters import parse_rule_parameters
 
 CHANGE = "ConfigurationItemChangeNotification"
@@ -57,9 +63,15 @@ def _checked_item(item: Any, where: str) -> dict[str, Any]:
         raise RuleInputError(f"{where} is missing or not an object")
     _require_text(item, "resourceType", where)
     _require_text(item, "resourceId", where)
-    _require_text(item, "configurationItemCaptureTime", where)
-    if not isinstance(item.get("configurationItemStatus"), str):
+    if item.get("configurationItemCaptureTime") not in (None, ""):
+        _require_text(item, "configurationItemCaptureTime", where)
+    status = item.get("configurationItemStatus")
+    if not isinstance(status, str):
         raise RuleInputError(f"{where} has no configurationItemStatus")
+    if status not in ITEM_STATUSES:
+        raise RuleInputError(
+            f"{where} has configurationItemStatus {status!r}, not one of AWS Config's: {', '.join(ITEM_STATUSES)}"
+        )
     return item
 
 
@@ -99,11 +111,13 @@ def prepare_event(event: Any) -> tuple[dict[str, Any], EventSummary]:
             item = _oversized_item(invoking)
         else:
             item = _checked_item(invoking.get("configurationItem"), "configurationItem")
+        created = invoking.get("notificationCreationTime")
+        ordering = item.get("configurationItemCaptureTime") or (created if isinstance(created, str) else "") or _now()
         invoking = {
-            "configurationItem": item,
+            # rdklib and the rule order evaluations by the item's capture time: never absent here.
+            "configurationItem": {**item, "configurationItemCaptureTime": ordering},
             "messageType": CHANGE,
-            "notificationCreationTime": invoking.get("notificationCreationTime")
-            or item["configurationItemCaptureTime"],
+            "notificationCreationTime": created or ordering,
             "recordVersion": invoking.get("recordVersion") or "1.0",
         }
         summary = EventSummary(str(rule_name), str(message_type), item["resourceType"], item["resourceId"])

@@ -52,7 +52,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
 
     rule = EksSecurityGroupRule(context)
     try:
-        result = Evaluator(rule, APPLICABLE_RESOURCES).handle(prepared, context)
+        # Every item status reaches the rule, which handles each (rule.evaluate_change).
+        result = Evaluator(rule, APPLICABLE_RESOURCES, is_applicable_status=True).handle(prepared, context)
     except DiscoveryError as error:
         extra = {"iam_action": error.action, "error_code": error.code}
         if error.access_denied:
@@ -61,7 +62,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
             logger.error(f"AWS read failed: {error}", extra=extra)
         raise RuleEvaluationError(str(error)) from None
     except (SweepIncomplete, EvaluationsNotRecorded) as error:
-        logger.error(str(error), extra={"evaluations_written": rule.written, "error_type": type(error).__name__})
+        keys = {"evaluations_written": rule.written, "error_type": type(error).__name__, **_unstored(rule)}
+        logger.error(str(error), extra=keys)
         raise RuleEvaluationError(str(error)) from None
 
     if not isinstance(result, list):
@@ -69,7 +71,21 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
         logger.error("evaluation failed, nothing reported to AWS Config", extra={"rdklib_error": details})
         raise RuleEvaluationError(_failed(details) if isinstance(result, dict) else repr(result))
 
-    # rdklib's own list holds what it wrote itself (NOT_APPLICABLE for deleted or out-of-scope items).
+    # rdklib's own list holds what it wrote itself (NOT_APPLICABLE for an item of a type outside the rule).
     written = rule.written + len(result)
+    if rule.without_stored_result is not None:
+        logger.info("evaluations written without a stored result", extra=_unstored(rule))
     logger.info("evaluations reported", extra={"evaluations_written": written})
     return {"evaluations_written": written}
+
+
+def _unstored(rule: EksSecurityGroupRule) -> dict[str, object]:
+    """Log keys: what a changes-only run wrote only because Config returned no result for it.
+
+    A count that stays high run after run means Config does not hand those results back (and they
+    are rewritten every run); empty when the run did not compare with Config's results.
+    """
+    counts = rule.without_stored_result
+    if counts is None:
+        return {}
+    return {"written_without_stored_result": sum(counts.values()), "without_stored_result_by_type": counts}

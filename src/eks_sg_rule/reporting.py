@@ -2,23 +2,35 @@
 
 rdklib writes evaluations without looking at PutEvaluations' FailedEvaluations; here each batch of
 100 is retried for the items Config refused, and what still fails fails the invocation with a count.
+
+What Config holds is compared robustly: GetComplianceDetailsByConfigRule is asked for every
+compliance type by name (NOT_APPLICABLE included: a caller that leaves the filter out is not
+promised them), and annotations are compared as Config may hand them back (whitespace trimmed or
+collapsed, cut at its 256-character limit). A result Config does not return at all is rewritten on
+every run; `written_without_stored_result` counts those so a deployment's log shows it.
 """
 
 from __future__ import annotations
 
+import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .checks import Status
 from .discovery import pages_of
-from .evaluate import CLUSTER_TYPE, SECURITY_GROUP_TYPE, ResourceEvaluation
+from .evaluate import CLUSTER_TYPE, MAX_ANNOTATION, SECURITY_GROUP_TYPE, ResourceEvaluation
 
 BATCH_SIZE = 100
 PUT_ATTEMPTS = 4
 RULE_TYPES = frozenset({CLUSTER_TYPE, SECURITY_GROUP_TYPE})
 NO_LONGER_USED = "no longer plays a role for any EKS cluster in scope (or was deleted)"
+# Every value GetComplianceDetailsByConfigRule's ComplianceTypes filter takes for an evaluation
+# result (INSUFFICIENT_DATA cannot filter: API reference); at most 3 values are allowed.
+STORED_TYPES = ("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE")
+_WHITESPACE = re.compile(r"\s+")
 
 Key = tuple[str, str]
 
@@ -33,19 +45,49 @@ class EvaluationsNotRecorded(Exception):
 
 @dataclass(frozen=True, slots=True)
 class StoredResult:
+    """One result Config holds: its ComplianceType and Annotation ("" when Config returns none)."""
+
     compliance_type: str
     annotation: str
 
+    def matches(self, evaluation: ResourceEvaluation) -> bool:
+        """Whether writing `evaluation` would change nothing Config shows (same_annotation)."""
+        return self.compliance_type == evaluation.compliance_type.value and same_annotation(
+            evaluation.annotation, self.annotation
+        )
+
+
+def _squeezed(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def same_annotation(sent: str, held: str) -> bool:
+    """Whether Config holding `held` for an evaluation written with `sent` means nothing changed.
+
+    Equal once whitespace runs are collapsed and the ends trimmed, or `held` is `sent` cut short
+    where Config's limit falls (256, counted in characters or in UTF-8 bytes: StringWithCharLimit256).
+    """
+    sent, held_squeezed = _squeezed(sent), _squeezed(held)
+    if sent == held_squeezed:
+        return True
+    at_limit = max(len(held), len(held.encode())) >= MAX_ANNOTATION - 2
+    return bool(held_squeezed) and at_limit and sent.startswith(held_squeezed)
+
 
 def current_results(config: Any, rule_name: str) -> dict[Key, StoredResult]:
-    """What Config holds for the rule now: one paginated GetComplianceDetailsByConfigRule read."""
+    """What Config holds for the rule now: (resource type, id) -> StoredResult.
+
+    One paginated GetComplianceDetailsByConfigRule read (100 a page, the API's maximum), naming
+    every compliance type in the filter, NOT_APPLICABLE included. Raises botocore's ClientError
+    (DiscoveryError via pages_of) when the read fails.
+    """
     results: dict[Key, StoredResult] = {}
     pages = pages_of(
         "config",
         config,
         "get_compliance_details_by_config_rule",
         ConfigRuleName=rule_name,
-        ComplianceTypes=["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"],
+        ComplianceTypes=list(STORED_TYPES),
         PaginationConfig={"PageSize": 100},
     )
     for page in pages:
@@ -66,12 +108,23 @@ def changes_only(
     for evaluation in evaluations:
         seen.add(evaluation.key)
         held = stored.get(evaluation.key)
-        if held != StoredResult(evaluation.compliance_type.value, evaluation.annotation):
+        if held is None or not held.matches(evaluation):
             changed.append(evaluation)
     for key, held in stored.items():
         if key not in seen and key[0] in RULE_TYPES and held.compliance_type != Status.NOT_APPLICABLE.value:
             changed.append(ResourceEvaluation(key[0], key[1], Status.NOT_APPLICABLE, NO_LONGER_USED))
     return changed
+
+
+def without_stored_result(
+    evaluations: Iterable[ResourceEvaluation], stored: Mapping[Key, StoredResult]
+) -> dict[str, int]:
+    """Of the evaluations to write, how many Config returned no result for, by ComplianceType.
+
+    Those are written on every run if Config does not hand them back (NOT_APPLICABLE results it
+    does not keep, say); the periodic run logs the count.
+    """
+    return dict(Counter(e.compliance_type.value for e in evaluations if e.key not in stored))
 
 
 class EvaluationWriter:

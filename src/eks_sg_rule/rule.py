@@ -7,7 +7,7 @@ from typing import Any
 
 from rdklib import ConfigRule, Evaluation
 
-from .config_items import normalise
+from .config_items import item_exists, normalise
 from .discovery import Discovery
 from .evaluate import (
     CLUSTER_TYPE,
@@ -19,13 +19,14 @@ from .evaluate import (
     not_applicable,
 )
 from .parameters import settings_from
-from .reporting import EvaluationWriter, changes_only, current_results
+from .reporting import EvaluationWriter, changes_only, current_results, without_stored_result
 
 APPLICABLE_RESOURCES = [CLUSTER_TYPE, SECURITY_GROUP_TYPE]
 NOT_CARRIED = (
     "no network interface of an EKS control plane or running node carries it "
     "(an SG only a node group's launch template names is judged by the periodic evaluation)"
 )
+LEFT_SCOPE = "left the rule's scope (eventLeftScope)"
 
 
 class SweepIncomplete(Exception):
@@ -42,7 +43,9 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
 
     rdklib dispatches the event; evaluations are written here (reporting.EvaluationWriter), which
     retries what Config refuses, so the rule hands rdklib an empty list (and rdklib then sends one
-    empty PutEvaluations, which Config accepts).
+    empty PutEvaluations, which Config accepts). The Evaluator is built with
+    `is_applicable_status=True`, so every configuration item status reaches `evaluate_change`,
+    which handles each one itself (rdklib would write NOT_APPLICABLE for ResourceNotRecorded).
     """
 
     # The periodic run cleans up itself, keyed by resource type and id (rdklib's keys on id only).
@@ -54,6 +57,9 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         super().__init__()
         self.context = context
         self.written = 0
+        # Periodic changes-only runs: evaluations written because Config returned no result for
+        # them, by ComplianceType (reporting.without_stored_result); None when not computed.
+        self.without_stored_result: dict[str, int] | None = None
 
     def evaluate_parameters(self, rule_parameters: dict[str, Any]) -> Settings:
         return settings_from(rule_parameters)
@@ -65,7 +71,24 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         configuration_item: dict[str, Any],
         valid_rule_parameters: Settings,
     ) -> list[Evaluation]:
+        """One change notification, by `configurationItemStatus` (config_items.item_exists).
+
+        OK, ResourceDiscovered and ResourceNotRecorded: the resource is judged from live EKS/EC2
+        reads (the recorded configuration is not needed; an unrecorded type is not a deletion).
+        ResourceDeleted and ResourceDeletedNotRecorded, or an event that left the rule's scope:
+        NOT_APPLICABLE for the item, with no read (AWS Config developer guide, "Managing deleted
+        resources"). Any other status raises ConfigItemError.
+        """
         item = normalise(configuration_item)
+        timestamp = str(configuration_item["configurationItemCaptureTime"])
+        if event.get("eventLeftScope") is True or not item_exists(item.status):
+            why = (
+                LEFT_SCOPE
+                if event.get("eventLeftScope") is True
+                else f"deleted (configurationItemStatus {item.status})"
+            )
+            self._write(event, client_factory, [not_applicable(item.resource_type, item.resource_id, why)], timestamp)
+            return []
         discovery = self._discovery(client_factory)
         if item.resource_type == SECURITY_GROUP_TYPE:
             # Who carries the SG: its network interfaces name the candidate clusters; only those are read.
@@ -89,7 +112,7 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
             evaluations = [
                 e for e in evaluations if e.resource_type == CLUSTER_TYPE and e.resource_id not in snapshot.not_reached
             ]
-        self._write(event, client_factory, evaluations, str(configuration_item["configurationItemCaptureTime"]))
+        self._write(event, client_factory, evaluations, timestamp)
         if snapshot.not_reached:
             raise SweepIncomplete(snapshot.not_reached)
         return []
@@ -105,6 +128,7 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
                 # Unread clusters' resources must not be cleaned up as if they were gone.
                 stored = {key: value for key, value in stored.items() if key in {e.key for e in evaluations}}
             evaluations = changes_only(evaluations, stored)
+            self.without_stored_result = without_stored_result(evaluations, stored)
         timestamp = str(json.loads(event["invokingEvent"])["notificationCreationTime"])
         self._write(event, client_factory, evaluations, timestamp)
         if snapshot.not_reached:

@@ -150,9 +150,20 @@ CASES = [
     Case("item-resource-id-number", lambda: with_item("sg-change.json", resourceId=12), error="has no resourceId"),
     Case("item-without-type", lambda: with_item("sg-change.json", resourceType=...), error="has no resourceType"),
     Case(
+        # Optional in the API's ConfigurationItem: judged from live reads, ordered by the notification's time.
         "item-without-capture-time",
         lambda: with_item("sg-change.json", configurationItemCaptureTime=...),
+        not_applicable=("sg-0a1b2c3d4e5f60718",),
+    ),
+    Case(
+        "item-capture-time-number",
+        lambda: with_item("sg-change.json", configurationItemCaptureTime=1763629643),
         error="has no configurationItemCaptureTime",
+    ),
+    Case(
+        "item-status-outside-the-enum",
+        lambda: with_item("sg-change.json", configurationItemStatus="ResourceRenamed"),
+        error="configurationItemStatus 'ResourceRenamed', not one of AWS Config's",
     ),
     Case(
         "item-without-status",

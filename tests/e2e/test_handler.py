@@ -136,11 +136,13 @@ def test_deleted_cluster_is_not_applicable(
 ) -> None:
     lambda_handler(load_event("cluster-deleted.json"), lambda_context)
 
+    # Written by the rule itself (rdklib no longer sees any item status): one write, no read.
     assert put_evaluations.evaluations == [
         {
             "ComplianceResourceId": "old-cluster",
             "ComplianceResourceType": CLUSTER,
             "ComplianceType": "NOT_APPLICABLE",
+            "Annotation": "deleted (configurationItemStatus ResourceDeleted)",
             "OrderingTimestamp": "2026-11-21T16:45:12.880Z",
         }
     ]

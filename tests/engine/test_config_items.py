@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eks_sg_rule.config_items import normalise
+from eks_sg_rule.config_items import ConfigItemError, item_exists, normalise
 from eks_sg_rule.model import IpFamily, Protocol
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "ci-samples"
@@ -145,3 +146,28 @@ def test_both_key_styles_give_the_same_model(ingress: list[dict[str, Any]], egre
     assert notification.security_group == history.security_group
     assert notification.security_group is not None
     assert all(p.from_port is None for p in notification.security_group.ingress if p.protocol is Protocol.ALL)
+
+
+@pytest.mark.parametrize(
+    ("status", "exists"),
+    [
+        ("OK", True),
+        ("ResourceDiscovered", True),
+        ("ResourceNotRecorded", True),
+        ("ResourceDeleted", False),
+        ("ResourceDeletedNotRecorded", False),
+    ],
+)
+def test_each_item_status_says_whether_the_resource_exists(status: str, exists: bool) -> None:
+    raw = sample("AWS_EKS_Cluster.rdk-example-ci.json")
+    raw["configurationItemStatus"] = status
+    item = normalise(raw)
+    assert item_exists(status) is exists
+    assert item.deleted is not exists
+    # Only a recorded item's configuration is read: an unrecorded or deleted one has none to trust.
+    assert (item.cluster is not None) is (status in ("OK", "ResourceDiscovered"))
+
+
+def test_a_status_outside_the_enum_is_an_error() -> None:
+    with pytest.raises(ConfigItemError, match="'Gone' is not one of: OK, ResourceDiscovered"):
+        item_exists("Gone")

@@ -119,10 +119,8 @@ ITEM = {
         ({"invokingEvent": json.dumps({"messageType": "ScheduledNotification"}), "resultToken": ""}, "no resultToken"),
         (change_event({**ITEM, "resourceId": ""}), "configurationItem has no resourceId"),
         (change_event({k: v for k, v in ITEM.items() if k != "resourceType"}), "has no resourceType"),
-        (
-            change_event({k: v for k, v in ITEM.items() if k != "configurationItemCaptureTime"}),
-            "configurationItemCaptureTime",
-        ),
+        (change_event({**ITEM, "configurationItemCaptureTime": 12}), "configurationItemCaptureTime"),
+        (change_event({**ITEM, "configurationItemStatus": "Deleted"}), "configurationItemStatus 'Deleted', not one"),
         (change_event({k: v for k, v in ITEM.items() if k != "configurationItemStatus"}), "configurationItemStatus"),
         (change_event(None), "configurationItem is missing or not an object"),  # type: ignore[arg-type]
     ],
