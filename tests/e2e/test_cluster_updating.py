@@ -21,7 +21,15 @@ from eks_sg_rule.remediation import MANUAL
 from eks_sg_rule.remediation_handler import RemediationFailed
 from eks_sg_rule.remediation_handler import lambda_handler as remediation_handler
 from tests.conftest import ACCOUNT, REGION, ConfigResultStore, LambdaContext, load_event
+from tests.deploy.deployment import deploy_widest
 from tests.e2e.test_handler import with_item
+
+
+@pytest.fixture(autouse=True)
+def widest_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remediation inputs here ask for TrustNodeTags and writes: the deployment allows them, so
+    the refusal under test is the cluster status's, not the deploy-time ceiling's."""
+    deploy_widest(monkeypatch)
 
 
 @pytest.fixture
