@@ -8,15 +8,18 @@ real handler in fresh processes (bench/invoke.py), and prints a table, or one JS
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,22 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 REGION = "us-east-1"
-TARGETS = {"api_ratio": 1.1, "cold_start_ratio": 1.3, "peak_rss_mb": 160.0, "peer_ratio": 1.0, "unrelated_reads": 2}
+TARGETS = {
+    "api_ratio": 1.1,
+    "cold_start_ratio": 1.3,
+    "peak_rss_mb": 160.0,
+    "peer_ratio": 1.0,
+    "unrelated_reads": 2,
+    "rss_ratio": 1.2,
+}
+# EC2 refuses a call whose filter values add up to more than 200; moto does not (see FilterLimit).
+FILTER_VALUES_MAX = 200
+FILTER_VALUE = re.compile(r"Filter\.\d+\.Value\.\d+")
+FILTER_LIMIT_ERROR = (
+    b"<?xml version='1.0' encoding='UTF-8'?><Response><Errors><Error><Code>FilterLimitExceeded</Code>"
+    b"<Message>The maximum number of filter values specified on a single call is 200</Message></Error></Errors>"
+    b"<RequestID>bench</RequestID></Response>"
+)
 
 
 def _env() -> None:
@@ -34,17 +52,58 @@ def _env() -> None:
     os.environ.pop("AWS_PROFILE", None)
 
 
-class Emulator:
-    """moto's server in this process, seeded with a scaled account."""
+class FilterLimit:
+    """WSGI middleware in front of the emulator: answers an EC2 call (query protocol) whose filter
+    values (`Filter.N.Value.M`, all filters together) exceed 200 as EC2 does, HTTP 400
+    FilterLimitExceeded, and counts the refusals."""
 
-    def __init__(self, clusters: int, instances: int, security_groups: int) -> None:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.refused = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        if b"Filter." in body:
+            fields = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
+            if sum(1 for name in fields if FILTER_VALUE.fullmatch(name)) > FILTER_VALUES_MAX:
+                self.refused += 1
+                start_response("400 Bad Request", [("Content-Type", "text/xml")])
+                return [FILTER_LIMIT_ERROR]
+        return self.app(environ, start_response)
+
+
+def _server() -> Any:
+    """moto's threaded server with FilterLimit in front of its application."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.server import ThreadedMotoServer
+    from werkzeug.serving import make_server
+
+    class LimitedMotoServer(ThreadedMotoServer):
+        limit = FilterLimit(DomainDispatcherApplication(create_backend_app))
+
+        def _server_entry(self) -> None:
+            self._server = make_server(
+                self._ip_address, self._port, self.limit, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return LimitedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+
+
+class Emulator:
+    """moto's server in this process (EC2's filter-value limit enforced), seeded with a scaled
+    account; `other_instances` adds running instances no cluster could claim (not EKS nodes)."""
+
+    def __init__(self, clusters: int, instances: int, security_groups: int, other_instances: int = 0) -> None:
         import boto3
         from botocore.config import Config
         from demo.seed import seed_scaled
-        from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.server = _server()
         self.server.start()
         host, port = self.server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
@@ -59,6 +118,7 @@ class Emulator:
         self.account = seed_scaled(
             ec2, eks, clusters=clusters, instances=instances, security_groups=security_groups, region=REGION
         )
+        self._other_instances(ec2, other_instances)
         self.seed_s = time.perf_counter() - started
         self.counts = {
             "clusters": len(self.account.clusters),
@@ -69,12 +129,45 @@ class Emulator:
                 for p in ec2.get_paginator("describe_instances").paginate()
                 for r in p["Reservations"]
             ),
+            "eks_instances": sum(len(c.instance_ids) for c in self.account.clusters.values()),
+            "role_security_groups": len(
+                {
+                    sg
+                    for c in self.account.clusters.values()
+                    for sg in (*c.additional_sg_ids, *c.node_sg_ids, c.cluster_sg_id)
+                    if sg
+                }
+            ),
             "security_groups": sum(
                 len(p["SecurityGroups"]) for p in ec2.get_paginator("describe_security_groups").paginate()
             ),
             "unrelated_security_groups": len(self.account.unrelated_sg_ids),
         }
         self.store = Path(tempfile.mkdtemp(prefix="eks-sg-bench-")) / "config-results.json"
+
+    def _other_instances(self, ec2: Any, count: int) -> None:
+        """`count` running instances of the region that are no EKS node: half in Auto Scaling groups
+        of their own (an `aws:autoscaling:groupName` tag, as Auto Scaling sets it), half alone, on
+        unrelated SGs, spread over the account's subnets."""
+        subnets = [
+            s["SubnetId"]
+            for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [self.account.vpc_id]}])["Subnets"]
+        ]
+        groups = list(self.account.unrelated_sg_ids[:20]) or None
+        batch = 250
+        for index, start in enumerate(range(0, count, batch)):
+            tags = [{"Key": "Name", "Value": f"app-{index:03d}"}]
+            if index % 2 == 0:
+                tags.append({"Key": "aws:autoscaling:groupName", "Value": f"app-asg-{index:03d}"})
+            ec2.run_instances(
+                ImageId="ami-12c6146b",
+                InstanceType="m5.large",
+                MinCount=min(batch, count - start),
+                MaxCount=min(batch, count - start),
+                SubnetId=subnets[index % len(subnets)],
+                **({"SecurityGroupIds": [groups[index % len(groups)]]} if groups else {}),
+                TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+            )
 
     def _managed_node_groups(self, eks: Any) -> dict[str, int]:
         described = [
@@ -117,8 +210,11 @@ def api_call_floor(counts: dict[str, int], evaluations: int, stored: int) -> int
         + 3 * counts["clusters"]  # DescribeCluster + ListNodegroups + ListFargateProfiles
         + counts["managed_node_groups"]  # DescribeNodegroup
         + counts["managed_node_groups_with_launch_template"]  # DescribeLaunchTemplateVersions
-        + math.ceil(counts["instances"] / 1000)
-        + math.ceil(counts["security_groups"] / 1000)
+        # The instances a cluster could claim and the SGs that play a role, in pages of 1,000 (AWS's
+        # largest; the emulator answers in one page). The region's other instances and SGs are no
+        # part of the floor: a correct implementation need not read them (this one does not).
+        + math.ceil(counts["eks_instances"] / 1000)
+        + math.ceil(counts["role_security_groups"] / 1000)
         + 1  # DescribeSubnets
         + math.ceil(evaluations / 100)  # PutEvaluations
         + max(1, math.ceil(stored / 100))  # pages of GetComplianceDetailsByConfigRule
@@ -126,26 +222,59 @@ def api_call_floor(counts: dict[str, int], evaluations: int, stored: int) -> int
 
 
 def measure_account(
-    clusters: int, instances: int, security_groups: int, with_events: bool, with_sweep: bool = True
+    clusters: int,
+    instances: int,
+    security_groups: int,
+    with_events: bool,
+    with_sweep: bool = True,
+    other_instances: int = 0,
+    steady: bool = True,
 ) -> dict[str, Any]:
-    emulator = Emulator(clusters, instances, security_groups)
+    emulator = Emulator(clusters, instances, security_groups, other_instances)
     try:
         result: dict[str, Any] = {"account": emulator.counts, "seed_s": round(emulator.seed_s, 1)}
         if with_sweep:
             sweep = emulator.invoke("scheduled.json")
             sweep["api_call_floor"] = api_call_floor(emulator.counts, sweep["evaluations_written"], 0)
             result["sweep"] = sweep
-            steady = emulator.invoke("scheduled.json")
-            result["steady_sweep"] = {k: steady[k] for k in ("evaluations_written", "api_calls", "wall_s")}
+            if steady:
+                again = emulator.invoke("scheduled.json")
+                result["steady_sweep"] = {k: again[k] for k in ("evaluations_written", "api_calls", "wall_s")}
         if with_events:
             result.update(change_events(emulator))
+        result["filter_limit_refusals"] = emulator.server.limit.refused
         return result
     finally:
         emulator.stop()
 
 
+def wide_sg_change(nodes: int) -> dict[str, Any]:
+    """An SG change on the cluster SG of one cluster whose `nodes` running managed nodes all carry it
+    (and its control plane): the carriers' instances are looked up by id, 199 ids a call beside
+    `instance-state-name=running`; the emulator refuses any call over 200 filter values."""
+    emulator = Emulator(1, nodes, 0)
+    try:
+        cluster = emulator.account.clusters["c000"]
+        assert cluster.cluster_sg_id and len(cluster.instance_ids) == nodes, "c000: the prod-managed layout"
+        run = emulator.invoke("sg-change.json", resource_id=cluster.cluster_sg_id)
+        return {
+            "account": emulator.counts,
+            "seed_s": round(emulator.seed_s, 1),
+            **_event_figures(run),
+            "evaluations_written": run["evaluations_written"],
+            "filter_limit_refusals": emulator.server.limit.refused,
+        }
+    finally:
+        emulator.stop()
+
+
 def _event_figures(run: dict[str, Any]) -> dict[str, Any]:
-    return {"wall_ms": round(run["wall_s"] * 1000), "api_calls": run["read_calls"], "all_calls": run["api_calls"]}
+    return {
+        "wall_ms": round(run["wall_s"] * 1000),
+        "api_calls": run["read_calls"],
+        "all_calls": run["api_calls"],
+        "peak_rss_mb": run["peak_rss_mb"],
+    }
 
 
 def change_events(emulator: Emulator) -> dict[str, Any]:
@@ -321,6 +450,24 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, str, bool]]:
                 larger["api_calls"]["total"] <= TARGETS["api_ratio"] * larger["api_call_floor"],
             )
         )
+        if "sweep" in report:
+            base = report["sweep"]["peak_rss_mb"]
+            rows.append(
+                (
+                    "4x instances and SGs: peak RSS <= 1.2 x default account's",
+                    f"{larger['peak_rss_mb']} <= {TARGETS['rss_ratio'] * base:.1f}",
+                    larger["peak_rss_mb"] <= TARGETS["rss_ratio"] * base,
+                )
+            )
+    if "change_event_wide_sg" in report:
+        wide = report["change_event_wide_sg"]
+        rows.append(
+            (
+                f"change_event_wide_sg ({wide['account']['eks_instances']} nodes): evaluated, no call over 200 values",
+                f"{wide['evaluations_written']} evaluations, {wide['filter_limit_refusals']} refused",
+                wide["evaluations_written"] > 0 and wide["filter_limit_refusals"] == 0,
+            )
+        )
     if "cold_start" in report:
         rows.append(
             (
@@ -361,16 +508,28 @@ def print_table(report: dict[str, Any]) -> None:
     if "change_event_used" in report:
         print("one change (EKS and EC2 reads; the event's own PutEvaluations aside):")
         for key in EVENT_KEYS:
-            print(f"  {key}: {report[key]['wall_ms']} ms, {_calls(report[key])}")
+            rss = f", peak RSS {report[key]['peak_rss_mb']} MB" if "peak_rss_mb" in report[key] else ""
+            print(f"  {key}: {report[key]['wall_ms']} ms, {_calls(report[key])}{rss}")
             if three:
                 clusters = three["account"]["clusters"]
                 print(f"    at {clusters} clusters: {three[key]['wall_ms']} ms, {_calls(three[key])}")
+    if "change_event_wide_sg" in report:
+        wide = report["change_event_wide_sg"]
+        print(
+            f"change_event_wide_sg (cluster SG of {wide['account']['eks_instances']} running nodes, "
+            f"filter-value limit enforced): {wide['wall_ms']} ms, {_calls(wide)}, peak RSS {wide['peak_rss_mb']} MB"
+        )
     if "larger" in report:
         larger, counts = report["larger"], report["larger"]["account"]
         print(
-            f"larger: {counts['instances']} instances, {counts['security_groups']} SGs: "
+            f"larger: {counts['instances']} instances ({counts['eks_instances']} EKS nodes), "
+            f"{counts['security_groups']} SGs: "
             f"{larger['sweep']['api_calls']['total']} API calls (floor {larger['sweep']['api_call_floor']}), "
             f"{larger['sweep']['wall_s']} s, peak RSS {larger['sweep']['peak_rss_mb']} MB"
+        )
+        print(
+            "  calls by operation: "
+            + ", ".join(f"{k} {v}" for k, v in larger["sweep"]["api_calls"]["by_operation"].items())
         )
     if "cold_start" in report:
         cold = report["cold_start"]
@@ -401,6 +560,8 @@ def main() -> int:
     parser.add_argument("--security-groups", type=int, default=2000)
     parser.add_argument("--scale", type=int, default=4, help="multiply instances and SGs by this for the second size")
     parser.add_argument("--no-larger", action="store_true", help="skip the sweep of the 4x account")
+    parser.add_argument("--wide-nodes", type=int, default=1000, help="nodes carrying the SG of change_event_wide_sg")
+    parser.add_argument("--no-wide", action="store_true", help="skip change_event_wide_sg")
     parser.add_argument("--no-three-times", action="store_true", help="skip the change events at 3x the clusters")
     parser.add_argument("--no-cold-start", action="store_true")
     parser.add_argument("--no-peer", action="store_true")
@@ -415,9 +576,17 @@ def main() -> int:
         report["three_times_clusters"] = measure_account(
             args.clusters * 3, args.instances * 3, args.security_groups, with_events=True, with_sweep=False
         )
+    if not args.no_wide:
+        report["change_event_wide_sg"] = wide_sg_change(args.wide_nodes)
     if not args.no_larger:
+        # The same clusters and nodes; `scale` x the instances and SGs, the rest being no EKS node's.
         report["larger"] = measure_account(
-            args.clusters, args.instances * args.scale, args.security_groups * args.scale, with_events=False
+            args.clusters,
+            args.instances,
+            args.security_groups * args.scale,
+            with_events=False,
+            other_instances=args.instances * (args.scale - 1),
+            steady=False,
         )
     if not args.no_cold_start:
         from bench.coldstart import cold_start

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.handlers
 import pytest
 from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 from demo.config_store import ConfigResultStore, install_result_store
 from demo.seed import fill_moto_gaps
 from moto import mock_aws
@@ -21,9 +23,36 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
 
+# EC2 refuses a call whose filters carry more than 200 values in all; moto does not. Published
+# instances of the refusal: a convox/rack issue (#2205, `convox instances` on a cluster of more than
+# 200 instances) and two gjbae1212/gossm issues (#31, #47, ec2:DescribeInstances), each showing
+# status 400, code FilterLimitExceeded and the message below.
+FILTER_VALUES_MAX = 200
+FILTER_LIMIT_MESSAGE = "The maximum number of filter values specified on a single call is 200"
+
+
+def refuse_over_200_filter_values(params: dict[str, Any], model: Any, **_: Any) -> None:
+    """botocore `before-parameter-build.ec2` hook: raise EC2's FilterLimitExceeded, as EC2 would
+    answer, for a call whose filter values (all its filters together) exceed 200. It runs for every
+    handler of the event, ahead of a Stubber's or moto's answer."""
+    values = sum(len(f.get("Values") or ()) for f in params.get("Filters") or ())
+    if values > FILTER_VALUES_MAX:
+        error = {"Code": "FilterLimitExceeded", "Message": FILTER_LIMIT_MESSAGE}
+        raise ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}, model.name)
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """An emulated AWS account: fake credentials, one region, everything served by moto in process."""
+def ec2_filter_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """EC2's 200-filter-value limit on every EC2 call of every botocore session created from here on
+    (a built-in handler, as moto registers its own), whether moto or a Stubber answers it."""
+    handler = ("before-parameter-build.ec2", refuse_over_200_filter_values)
+    monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", [*botocore.handlers.BUILTIN_HANDLERS, handler])
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, ec2_filter_limit: None) -> Iterator[None]:
+    """An emulated AWS account: fake credentials, one region, everything served by moto in process,
+    with EC2's filter-value limit enforced (`ec2_filter_limit`)."""
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

@@ -22,6 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .config_items import security_group_from_api
+from .ec2_filters import FILTER_VALUES_MAX, filter_sets, within_limit  # noqa: F401 (FILTER_VALUES_MAX: kept importable here)
 from .evaluate import Snapshot, sg_usage
 from .interfaces import eks_operated, pod_interface
 from .model import (
@@ -41,7 +42,6 @@ from .model import (
 PAGE_SIZE = 1000
 CLUSTER_READERS = 8
 NOT_REACHED = "not reached"
-FILTER_VALUES_MAX = 200
 RUNNING = {"Name": "instance-state-name", "Values": ["running"]}
 # EKS creates the control plane's network interfaces in the cluster's subnets, described
 # "Amazon EKS <cluster-name>", carrying the cluster SG and resourcesVpcConfig.securityGroupIds.
@@ -91,15 +91,13 @@ def _not_found(error: ClientError) -> bool:
 
 
 def pages_of(service: str, client: Any, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every page of a paginated call. Raises DiscoveryError when a call fails, ValueError when its
+    `Filters` carry more values than EC2 accepts (ec2_filters: build them with filter_sets)."""
+    within_limit(kwargs.get("Filters") or ())
     try:
         yield from client.get_paginator(operation).paginate(**kwargs)
     except ClientError as error:
         raise _failure(service, error) from error
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _tags(items: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
@@ -212,9 +210,8 @@ def interface_carriers(ec2: Any, security_group_ids: Iterable[str]) -> dict[str,
     """SG id -> every network interface carrying it: one ec2:DescribeNetworkInterfaces (`group-id`
     filter, paginated) per 200 SGs. An SG no interface carries is absent. Raises DiscoveryError."""
     found: dict[str, list[Carrier]] = {}
-    for chunk in _chunks(sorted(set(security_group_ids)), FILTER_VALUES_MAX):
-        wanted = set(chunk)
-        filters = [{"Name": "group-id", "Values": chunk}]
+    for filters in filter_sets("group-id", security_group_ids):
+        wanted = set(filters[0]["Values"])
         for page in pages_of("ec2", ec2, "describe_network_interfaces", Filters=filters):
             for raw in page.get("NetworkInterfaces", ()):
                 carrier = _carrier(raw)
@@ -431,7 +428,8 @@ class Discovery:
     def snapshot(self, clusters: Iterable[str] | None = None, users: ClusterUsers | None = None) -> Snapshot:
         """Read every cluster of the region (the sweep), or only the named ones and what they share.
 
-        Sweep (`clusters=None`): EKS ListClusters, every cluster, every running instance.
+        Sweep (`clusters=None`): EKS ListClusters, every cluster, and the running instances any of
+        them could claim (`_sweep_nodes`: by tag key and Auto Scaling group filters, not the whole region).
         Named: those clusters, their nodes by tag and Auto Scaling group filters, and, to know which
         other clusters use one of their SGs, the network interfaces that carry those SGs
         (`ClusterUsers`); every cluster found that way is read as well, and the clusters sharing
@@ -446,7 +444,7 @@ class Discovery:
             reads = {n: r for n, r in results.items() if isinstance(r, _ClusterReads)}
             unreadable = {n: f"cluster {n} was deleted while being read" for n, r in results.items() if r is None}
             not_reached = [n for n, r in results.items() if r == NOT_REACHED]
-            topologies = self._assemble(reads, self._running_nodes())
+            topologies = self._assemble(reads, self._sweep_nodes(reads))
             return self._finish(topologies, reads, unreadable, not_reached, [])
         return self._named(list(dict.fromkeys(clusters)), users or ClusterUsers())
 
@@ -521,8 +519,7 @@ class Discovery:
     def _instances(self, instance_ids: list[str]) -> list[_RunningNode]:
         """Running instances by id (ec2:DescribeInstances, `instance-id` filter: a terminated one is absent)."""
         nodes: list[_RunningNode] = []
-        for chunk in _chunks(instance_ids, FILTER_VALUES_MAX):
-            filters = [{"Name": "instance-id", "Values": chunk}, RUNNING]
+        for filters in filter_sets("instance-id", instance_ids, RUNNING):
             nodes.extend(self._running_nodes(filters))
         return nodes
 
@@ -540,11 +537,34 @@ class Discovery:
             *((f"tag:{key}", names) for key in CLUSTER_NAME_TAGS),
             ("tag:aws:autoscaling:groupName", groups),
         ]
+        return self._query_nodes(queries)
+
+    def _sweep_nodes(self, reads: Mapping[str, _ClusterReads]) -> list[_RunningNode]:
+        """The running instances of the region that one of these clusters could claim (`_ClusterReads.member`),
+        by filter rather than every instance of the region: any `kubernetes.io/cluster/*` or cluster-name
+        (CLUSTER_NAME_TAGS) tag key, in one filter (EC2 filter values take `*` wildcards; values of one filter
+        are ORed), and the Auto Scaling groups of their managed node groups. Kept: those that name one of
+        the clusters or sit in one of those groups, nothing else; so memory follows the EKS footprint."""
+        groups = {asg for r in reads.values() for asg in r.managed_auto_scaling_groups}
+        queries = [
+            ("tag-key", [CLUSTER_TAG_PREFIX + "*", *CLUSTER_NAME_TAGS]),
+            ("tag:aws:autoscaling:groupName", sorted(groups)),
+        ]
+        return self._query_nodes(
+            queries, keep=lambda r: bool(r.clusters & reads.keys()) or r.auto_scaling_group in groups
+        )
+
+    def _query_nodes(
+        self, queries: Iterable[tuple[str, list[str]]], keep: Callable[[_RunningNode], bool] = lambda _: True
+    ) -> list[_RunningNode]:
+        """Running instances matching any of the (filter name, values) queries, each ANDed with
+        `instance-state-name=running` and chunked within the filter-value limit; once each, those `keep` accepts."""
         found: dict[str, _RunningNode] = {}
         for filter_name, values in queries:
-            for chunk in _chunks(values, FILTER_VALUES_MAX):
-                for running in self._running_nodes([{"Name": filter_name, "Values": chunk}, RUNNING]):
-                    found[running.node.node_id] = running
+            for filters in filter_sets(filter_name, values, RUNNING):
+                for running in self._running_nodes(filters):
+                    if keep(running):
+                        found[running.node.node_id] = running
         return list(found.values())
 
     def _assemble(self, reads: Mapping[str, _ClusterReads], running: list[_RunningNode]) -> dict[str, Topology]:
@@ -661,13 +681,12 @@ class Discovery:
 
     # --- EC2 ------------------------------------------------------------------------------------
 
-    def _running_nodes(self, filters: list[dict[str, Any]] | None = None) -> list[_RunningNode]:
-        """Running instances that tags or an Auto Scaling group may tie to a cluster (ec2:DescribeInstances)."""
+    def _running_nodes(self, filters: list[dict[str, Any]]) -> list[_RunningNode]:
+        """Instances matching `filters` that tags or an Auto Scaling group may tie to a cluster (ec2:DescribeInstances,
+        paginated); the caller's filters name the state (RUNNING)."""
         nodes: list[_RunningNode] = []
         config = {"PageSize": PAGE_SIZE}
-        for page in pages_of(
-            "ec2", self.ec2, "describe_instances", Filters=filters or [RUNNING], PaginationConfig=config
-        ):
+        for page in pages_of("ec2", self.ec2, "describe_instances", Filters=filters, PaginationConfig=config):
             for reservation in page.get("Reservations", ()):
                 for instance in reservation.get("Instances", ()):
                     node = _node_from_instance(instance)
@@ -680,8 +699,7 @@ class Discovery:
         (often thousands) are never transferred. A filter, not GroupIds: a deleted SG must not fail
         the read; it is simply absent, and reported as unresolved."""
         groups: dict[str, SecurityGroup] = {}
-        for chunk in _chunks(sorted(group_ids), FILTER_VALUES_MAX):
-            filters = [{"Name": "group-id", "Values": chunk}]
+        for filters in filter_sets("group-id", group_ids):
             config = {"PageSize": PAGE_SIZE}
             for page in pages_of("ec2", self.ec2, "describe_security_groups", Filters=filters, PaginationConfig=config):
                 for raw in page.get("SecurityGroups", ()):
@@ -693,8 +711,8 @@ class Discovery:
         """Subnet id -> its IPv4 and IPv6 CIDRs (ec2:DescribeSubnets); records each subnet's VPC."""
         subnets: dict[str, list[IPNetwork]] = {}
         # A filter, not SubnetIds: one deleted subnet must not fail the whole read.
-        for chunk in _chunks(sorted(subnet_ids), FILTER_VALUES_MAX):
-            for page in pages_of("ec2", self.ec2, "describe_subnets", Filters=[{"Name": "subnet-id", "Values": chunk}]):
+        for filters in filter_sets("subnet-id", subnet_ids):
+            for page in pages_of("ec2", self.ec2, "describe_subnets", Filters=filters):
                 for subnet in page.get("Subnets", ()):
                     subnets[subnet["SubnetId"]] = _subnet_networks(subnet)
                     if subnet.get("VpcId"):
