@@ -208,11 +208,13 @@ class Carrier:
 
 def interface_carriers(ec2: Any, security_group_ids: Iterable[str]) -> dict[str, list[Carrier]]:
     """SG id -> every network interface carrying it: one ec2:DescribeNetworkInterfaces (`group-id`
-    filter, paginated) per 200 SGs. An SG no interface carries is absent. Raises DiscoveryError."""
+    filter, paginated, managed resources included) per 200 SGs. An SG no interface carries is
+    absent. Raises DiscoveryError."""
     found: dict[str, list[Carrier]] = {}
     for filters in filter_sets("group-id", security_group_ids):
         wanted = set(filters[0]["Values"])
-        for page in pages_of("ec2", ec2, "describe_network_interfaces", Filters=filters):
+        pages = pages_of("ec2", ec2, "describe_network_interfaces", Filters=filters, IncludeManagedResources=True)
+        for page in pages:
             for raw in page.get("NetworkInterfaces", ()):
                 carrier = _carrier(raw)
                 for sg in _group_ids(raw.get("Groups")) & wanted:
@@ -686,7 +688,17 @@ class Discovery:
         paginated); the caller's filters name the state (RUNNING)."""
         nodes: list[_RunningNode] = []
         config = {"PageSize": PAGE_SIZE}
-        for page in pages_of("ec2", self.ec2, "describe_instances", Filters=filters, PaginationConfig=config):
+        # IncludeManagedResources: EKS Auto Mode's instances (EC2 managed instances) are left out of
+        # DescribeInstances and DescribeNetworkInterfaces where the account hides managed resources.
+        pages = pages_of(
+            "ec2",
+            self.ec2,
+            "describe_instances",
+            Filters=filters,
+            IncludeManagedResources=True,
+            PaginationConfig=config,
+        )
+        for page in pages:
             for reservation in page.get("Reservations", ()):
                 for instance in reservation.get("Instances", ()):
                     node = _node_from_instance(instance)
