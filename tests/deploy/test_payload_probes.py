@@ -26,7 +26,7 @@ SCOPED = Deployment(
 
 
 def topology(name: str) -> Topology:
-    return Topology(cluster=Cluster(name, status="ACTIVE"), node_groups=[], security_groups={})
+    return Topology(cluster=Cluster(name, status="ACTIVE"), node_groups=(), security_groups={})
 
 
 @pytest.mark.parametrize("value", [False, "false", "FALSE", "False", "fAlSe"])
