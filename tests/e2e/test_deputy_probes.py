@@ -27,6 +27,7 @@ import boto3
 import pytest
 from demo.seed import _Seeder
 
+from eks_sg_rule.handler import lambda_handler as rule_handler
 from eks_sg_rule.invocation import InvocationRefused
 from eks_sg_rule.remediation_handler import (
     ENV_DRY_RUN,
@@ -35,7 +36,8 @@ from eks_sg_rule.remediation_handler import (
     RemediationFailed,
     lambda_handler,
 )
-from tests.conftest import ACCOUNT, REGION, ApiCalls, LambdaContext
+from eks_sg_rule.rule import ForeignAccountEvent
+from tests.conftest import ACCOUNT, REGION, ApiCalls, LambdaContext, PutEvaluationsRecorder, load_event
 from tests.deploy.deployment import DEFAULTS, deploy
 
 CENTRAL = ACCOUNT  # the account the function runs in (moto's default credentials)
@@ -257,3 +259,33 @@ def test_a_malformed_account_id_is_refused(organisation: None) -> None:
     for account in (f"{MEMBER_B}:role/x", "*", "٤٤٤٤٥٥٥٥٦٦٦٦", MEMBER_B + "\n", 444455556666):
         event = {"ResourceId": "c1", "AccountId": account, "ExecutionRoleName": ROLE}
         assert invoke(event, member_context(MEMBER_B)) is None, account
+
+
+# --- the rule function: an event from another account's rule -----------------------------------------
+
+
+@pytest.mark.parametrize("parameters", [{}, {"ExecutionRoleName": "eks-sg-rule-execution", "AssumeRoleMode": "false"}])
+def test_the_rule_refuses_another_accounts_event_it_would_judge_with_its_own_role(
+    put_evaluations: PutEvaluationsRecorder,
+    api_calls: ApiCalls,
+    caplog: pytest.LogCaptureFixture,
+    parameters: dict[str, str],
+) -> None:
+    """A Config rule in a listed member account that leaves ExecutionRoleName out would have the
+    function judge its own (central) account and write those results into the member's rule: the
+    invocation fails before any AWS call, with one structured line, and nothing is written."""
+    kubelet_gap_cluster(seeder_in(CENTRAL))
+    event = {**load_event("scheduled.json"), "accountId": MEMBER_A, "ruleParameters": json.dumps(parameters)}
+    context = LambdaContext.invoked("eks-sg-rule", CENTRAL)
+    api_calls.clear()
+
+    with pytest.raises(ForeignAccountEvent, match=f"from account {MEMBER_A}, not this function's"):
+        rule_handler(event, context)
+
+    assert api_calls.calls == [] and put_evaluations.calls == []
+    [line] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert line.getMessage() == "event from another account without ExecutionRoleName"
+    assert (line.__dict__["event_account"], line.__dict__["function_account"]) == (MEMBER_A, CENTRAL)
+    # The same event from the function's own account is evaluated and reported as before.
+    assert rule_handler({**event, "accountId": CENTRAL}, context)["evaluations_written"] > 0
+    assert put_evaluations.calls != []
