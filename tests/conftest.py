@@ -87,6 +87,14 @@ class LambdaContext:
     def get_remaining_time_in_millis(self) -> int:
         return 300_000
 
+    @classmethod
+    def invoked(cls, function_name: str, account: str = ACCOUNT, qualifier: str | None = None) -> LambdaContext:
+        """The context of an invocation of `function_name` of `account` through `qualifier` (an alias or a
+        version; None: the unqualified ARN). Lambda's `invoked_function_arn` is the ARN the caller used,
+        with the qualifier it named."""
+        arn = f"arn:aws:lambda:{REGION}:{account}:function:{function_name}" + (f":{qualifier}" if qualifier else "")
+        return cls(function_name=function_name, invoked_function_arn=arn)
+
 
 @pytest.fixture
 def lambda_context() -> LambdaContext:

@@ -12,6 +12,11 @@ the deployment's ExemptSecurityGroupIds and ClusterNamePattern always apply, the
 to them. An input asking for more than the deployment allows fails before any AWS call, naming
 every switch it widened, and changes nothing.
 
+The account to act in comes from the ARN the function was invoked by (invocation.py): unqualified,
+its own account with its own role; through the alias `acct-<account id>`, that account through the
+deployment's RemediationExecutionRoleName; anything else is refused. The input's AccountId and
+ExecutionRoleName may only repeat what that gives.
+
 An SG id fixes, on that SG only, every in-scope cluster that uses it. With DryRun false the
 invocation fails (so SSM and AWS Config show the remediation as failed) when the resource id
 resolves to no cluster in scope, when a write fails (the error names what was applied before it),
@@ -34,6 +39,7 @@ from botocore.config import Config
 
 from .discovery import Discovery, DiscoveryError
 from .evaluate import Snapshot, sg_usage
+from .invocation import InvocationRefused, Target, invocation_target
 from .model import Topology
 from .remediation import APPLIED, ApplyFailed, Change, Outcome, RemediationError, Scope, remediate
 from .requirements import Level
@@ -126,7 +132,9 @@ class Deployment:
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """The validated remediation input."""
+    """The validated remediation input. `account_id` and `execution_role_name` are where it acts, from
+    the ARN the function was invoked by (invocation.invocation_target), never from the payload:
+    `execution_role_name` None is the function's own role in its own account."""
 
     resource_id: str
     scope: Scope
@@ -182,8 +190,9 @@ def _pattern(value: Any) -> re.Pattern[str] | None:
         raise RemediationError(f"ClusterNamePattern is not a valid regular expression: {error}") from None
 
 
-def _widened(event: dict[str, Any], deployment: Deployment, level: Level) -> list[str]:
-    """Each switch of the input that asks for more than the deployment allows, in words."""
+def _widened(event: dict[str, Any], deployment: Deployment, level: Level, target: Target | None) -> list[str]:
+    """Each switch of the input that asks for more than the deployment allows, or that names an account or
+    role other than the invocation's (`target`; None: the function's own account, its id not known), in words."""
     widened = []
     if not _flag(event, "DryRun", True) and not deployment.may_write:
         widened.append("DryRun=false (the deployment plans only: RemediationDryRun=true)")
@@ -194,18 +203,38 @@ def _widened(event: dict[str, Any], deployment: Deployment, level: Level) -> lis
     if level is Level.RECOMMENDED and deployment.level is Level.MINIMUM:
         widened.append("ComplianceLevel=recommended (the deployment says minimum: recommended adds rules)")
     role = _optional(event, "ExecutionRoleName", ROLE_NAME)
-    if role is not None and role != deployment.execution_role_name:
-        allowed = deployment.execution_role_name or "none: the function acts with its own role"
-        widened.append(f"ExecutionRoleName={role} (the deployment's RemediationExecutionRoleName is {allowed})")
+    acts_with = target.execution_role_name if target is not None else None
+    if role is not None and role != acts_with:
+        if acts_with is not None:
+            why = f"the deployment's RemediationExecutionRoleName is {acts_with}"
+        elif deployment.execution_role_name is None:
+            why = "the deployment's RemediationExecutionRoleName is none: the function acts with its own role"
+        else:
+            why = "invoked unqualified, the function acts in its own account with its own role"
+        widened.append(f"ExecutionRoleName={role} ({why})")
+    account = _optional(event, "AccountId", ACCOUNT_ID)
+    acts_in = target.account_id if target is not None else None
+    if account is not None and account != acts_in:
+        where = f"account {acts_in}" if acts_in else "its own account"
+        widened.append(
+            f"AccountId={account} (this invocation acts in {where}: the account comes from the ARN the function "
+            "was invoked by, never from the input)"
+        )
     return widened
 
 
-def parse_request(event: Any, deployment: Deployment | None = None) -> Request:
-    """Validate the remediation input against the deployment, before any AWS call.
+def parse_request(event: Any, deployment: Deployment | None = None, invoked_function_arn: str | None = None) -> Request:
+    """Validate the remediation input against the deployment and the invocation path, before any AWS call.
 
-    `deployment` defaults to the function's environment (Deployment.from_environment). Raises
-    RemediationError for a malformed input, InputWidensDeployment for one that asks for more than
-    the deployment allows, DeploymentInvalid for a malformed environment.
+    `deployment` defaults to the function's environment (Deployment.from_environment).
+    `invoked_function_arn` (the Lambda context's) decides where the function acts
+    (invocation.invocation_target): unqualified, its own account with its own role; through the alias
+    `acct-<id>`, account <id> through the deployment's RemediationExecutionRoleName. None (not a
+    Lambda invocation): its own account, with its own role, and no AccountId is accepted. The input's
+    AccountId and ExecutionRoleName may only repeat that. Raises RemediationError for a malformed
+    input, InputWidensDeployment for one that asks for more than the deployment allows or names
+    another account or role, DeploymentInvalid for a malformed environment, InvocationRefused for an
+    invocation path that binds the function to no account it may act in.
     """
     if deployment is None:
         deployment = Deployment.from_environment(os.environ)
@@ -223,11 +252,10 @@ def parse_request(event: Any, deployment: Deployment | None = None) -> Request:
         raise RemediationError(f"ComplianceLevel must be minimum or recommended, got {level_text!r}") from None
     asked_pattern = _pattern(event.get("ClusterNamePattern"))
     exempt = _exempt(event.get("ExemptSecurityGroupIds") or "")
-    role = _optional(event, "ExecutionRoleName", ROLE_NAME)
-    account = _optional(event, "AccountId", ACCOUNT_ID)
-    if role and not account:
-        raise RemediationError("ExecutionRoleName needs AccountId (the account to act in)")
-    widened = _widened(event, deployment, level)
+    target = None
+    if invoked_function_arn is not None:
+        target = invocation_target(invoked_function_arn, deployment.execution_role_name)
+    widened = _widened(event, deployment, level, target)
     if widened:
         raise InputWidensDeployment(widened)
     both = deployment.cluster_name_pattern is not None and asked_pattern is not None
@@ -239,6 +267,7 @@ def parse_request(event: Any, deployment: Deployment | None = None) -> Request:
         trust_node_tags=_flag(event, "TrustNodeTags", False),
         only_security_group=resource_id if SG_ID.fullmatch(resource_id) else None,
     )
+    account, role = (target.account_id, target.execution_role_name) if target is not None else (None, None)
     return Request(resource_id, scope, _flag(event, "DryRun", True), account, role, asked_pattern if both else None)
 
 
@@ -315,7 +344,11 @@ def _unfinished(outcome: Outcome) -> list[str]:
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
-        request = parse_request(event)
+        # Lambda always passes the ARN it was invoked by; "" (not an ARN) is refused, never taken as "own account".
+        request = parse_request(event, invoked_function_arn=str(getattr(context, "invoked_function_arn", "") or ""))
+    except InvocationRefused as error:
+        logger.error("remediation invocation refused", extra={"reason": str(error)})
+        raise
     except InputWidensDeployment as error:
         logger.error("remediation input widens the deployment", extra={"reason": str(error), "widened": error.widened})
         raise

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from rdklib import ConfigRule, Evaluation
 
 from .config_items import item_exists, normalise
@@ -18,6 +20,7 @@ from .evaluate import (
     evaluate,
     not_applicable,
 )
+from .invocation import FunctionArn
 from .parameters import settings_from
 from .reporting import EvaluationWriter, changes_only, current_results, without_stored_result
 
@@ -27,6 +30,12 @@ NOT_CARRIED = (
     "(an SG only a node group's launch template names is judged by the periodic evaluation)"
 )
 LEFT_SCOPE = "left the rule's scope (eventLeftScope)"
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "eks-sg-rule"), child=True)
+
+
+class ForeignAccountEvent(Exception):
+    """The event is from another account's rule and names no ExecutionRoleName: evaluating would judge
+    the function's own account and write its results into the other account's rule."""
 
 
 class SweepIncomplete(Exception):
@@ -163,11 +172,35 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         return str(parameters.get("AssumeRoleMode", "true")).lower() != "false"
 
     def get_execution_role_arn(self, event: dict[str, Any]) -> str | None:
+        """The role to read and report with in the event's account, or None for the function's own role.
+
+        Raises ForeignAccountEvent (after one structured ERROR line), before any AWS call, when the
+        event's `accountId` is not the function's own account (from the context's
+        `invoked_function_arn`) and the function would act with its own role (no ExecutionRoleName,
+        or AssumeRoleMode=false). rdklib calls this first.
+        """
+        if not self.get_assume_role_mode(event):
+            self._refuse_foreign_account(event)
         role_name = _parameters(event).get("ExecutionRoleName")
         if not role_name:
             return None
         partition = str(event.get("configRuleArn", "arn:aws:")).split(":")[1] or "aws"
         return f"arn:{partition}:iam::{event.get('accountId')}:role/{role_name}"
+
+    def _refuse_foreign_account(self, event: dict[str, Any]) -> None:
+        own = FunctionArn.parse(getattr(self.context, "invoked_function_arn", None))
+        account = event.get("accountId")
+        if own is None or account in (None, "", own.account_id):
+            return  # no Lambda context (the account is not known) or the function's own account
+        message = (
+            f"the event is from account {account}, not this function's ({own.account_id}), and the rule names "
+            "no ExecutionRoleName to assume there: nothing evaluated (set ExecutionRoleName on that account's rule)"
+        )
+        logger.error(
+            "event from another account without ExecutionRoleName",
+            extra={"event_account": str(account), "function_account": own.account_id, "reason": message},
+        )
+        raise ForeignAccountEvent(message)
 
     def get_assume_role_region(self, event: dict[str, Any]) -> str | None:
         region = _parameters(event).get("ExecutionRoleRegion")

@@ -2,7 +2,8 @@
 
 It expands Fn::ForEach (AWS::LanguageExtensions), resolves Conditions (Fn::Equals, Fn::Not, Fn::And,
 Fn::Or, Condition), drops resources whose condition is false, and in properties resolves Ref to
-parameters and pseudo parameters, Fn::If, AWS::NoValue, Fn::Sub, Fn::Join, Fn::Select and Fn::Split.
+parameters and pseudo parameters (also a Ref whose name is a Fn::Sub), Fn::If, AWS::NoValue, Fn::Sub,
+Fn::Join, Fn::Select and Fn::Split.
 A Ref or Fn::GetAtt to a resource is left as the string "<Logical>" / "<Logical.Attribute>". It knows
 only what our templates use, and raises KeyError/ValueError on anything else rather than guess.
 """
@@ -102,6 +103,8 @@ class Stack:
         if len(node) == 1:
             [(function, argument)] = node.items()
             if function == "Ref":
+                if isinstance(argument, dict):  # Ref of a name built in a Fn::ForEach loop: !Ref {Fn::Sub: ...}
+                    argument = self.value(argument)
                 if argument == "AWS::NoValue":
                     return NO_VALUE
                 return self.values.get(argument, f"<{argument}>")

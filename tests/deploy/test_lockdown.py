@@ -191,11 +191,13 @@ def test_config_is_admitted_only_with_a_source_condition() -> None:
 def test_only_the_member_accounts_automation_role_may_invoke_the_remediation() -> None:
     parameters = {"MemberAccountIds": f"{MEMBER},{OTHER_MEMBER}", "OrganizationId": ORG, "EnableRemediation": "true"}
     permissions = Stack(PERMISSIONS, parameters, CENTRAL, REGIONS[0])
+    # Each on its account's alias (tests/deploy/test_deputy_templates.py), never on the function itself.
     remediation = [
         r["Properties"]
         for r in permissions.resources.values()
-        if r["Properties"]["FunctionName"].endswith("-remediation")
+        if r["Type"] == "AWS::Lambda::Permission" and r["Properties"]["FunctionName"].startswith("<RemediationAlias")
     ]
+    assert len(remediation) == 2
     roles = Stack(
         ROLES, member_roles(EnableRemediation="true", RemediationFunctionRoleArns=REMEDIATION_ROLE_ARNS), MEMBER, "x"
     )
@@ -289,7 +291,9 @@ def test_a_member_account_in_two_regions_creates_no_global_name_twice() -> None:
             f"arn:aws:lambda:{stack.region}:{CENTRAL}:function:eks-sg-rule"
         )
         invoked = stack.resources["RemediationDocument"]["Properties"]["Content"]["mainSteps"][0]["inputs"]
-        assert invoked["FunctionName"] == f"arn:aws:lambda:{stack.region}:{CENTRAL}:function:eks-sg-rule-remediation"
+        assert invoked["FunctionName"] == (
+            f"arn:aws:lambda:{stack.region}:{CENTRAL}:function:eks-sg-rule-remediation:acct-{MEMBER}"
+        )
     # The roles stack is the one to deploy once: two regions of it would collide (the check can fail).
     twice = global_names([Stack(ROLES, member_roles(), MEMBER, region) for region in REGIONS])
     assert max(twice.values()) == 2
@@ -308,7 +312,9 @@ def test_one_set_of_roles_serves_every_region() -> None:
     trust = roles.resources["ExecutionRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
     assert trust["Condition"]["ArnEquals"]["aws:PrincipalArn"] == ROLE_ARNS.split(",")
     invoke = statements(roles.resources["RemediationAutomationRole"]["Properties"]["Policies"])
-    assert [s["Resource"] for s in invoke] == [f"arn:aws:lambda:*:{CENTRAL}:function:eks-sg-rule-remediation"]
+    assert [s["Resource"] for s in invoke] == [
+        f"arn:aws:lambda:*:{CENTRAL}:function:eks-sg-rule-remediation:acct-{MEMBER}"
+    ]
 
 
 # --- issue 15, point 4: rule parameters only with a value --------------------------------------------

@@ -138,10 +138,22 @@ def test_without_a_deployment_role_no_role_is_accepted(role: str) -> None:
         parse_request({"ResourceId": "c1", "AccountId": "444455556666", "ExecutionRoleName": role}, SCOPED)
 
 
-def test_a_role_needs_an_account() -> None:
+def test_the_account_and_role_come_from_the_invocation_path_not_the_payload() -> None:
     deployment = Deployment(execution_role_name="eks-sg-rule-remediation")
-    with pytest.raises(RemediationError, match="needs AccountId"):
-        parse_request({"ResourceId": "c1", "ExecutionRoleName": "eks-sg-rule-remediation"}, deployment)
+    function = "arn:aws:lambda:us-east-1:111122223333:function:eks-sg-rule-remediation"
+    # Through a member's alias: that member, through the deployment's role, whether or not the payload repeats them.
+    for payload in ({}, {"AccountId": "444455556666"}, {"ExecutionRoleName": "eks-sg-rule-remediation"}):
+        request = parse_request({"ResourceId": "c1", **payload}, deployment, f"{function}:acct-444455556666")
+        assert (request.account_id, request.execution_role_name) == ("444455556666", "eks-sg-rule-remediation")
+    # Unqualified: the function's own account with its own role; a payload role or another account widens.
+    request = parse_request({"ResourceId": "c1", "AccountId": "111122223333"}, deployment, function)
+    assert (request.account_id, request.execution_role_name) == ("111122223333", None)
+    with pytest.raises(InputWidensDeployment) as raised:
+        parse_request({"ResourceId": "c1", "ExecutionRoleName": "eks-sg-rule-remediation"}, deployment, function)
+    assert [w.split("=")[0] for w in raised.value.widened] == ["ExecutionRoleName"]
+    # Without an invoked ARN (not a Lambda invocation), no AccountId is accepted at all.
+    with pytest.raises(InputWidensDeployment, match="AccountId=111122223333"):
+        parse_request({"ResourceId": "c1", "AccountId": "111122223333"}, deployment)
 
 
 def test_a_widening_input_names_every_switch_at_once() -> None:
@@ -162,4 +174,5 @@ def test_a_widening_input_names_every_switch_at_once() -> None:
         "AllowTagRemoval",
         "ComplianceLevel",
         "ExecutionRoleName",
+        "AccountId",
     ]

@@ -126,7 +126,8 @@ def test_member_accounts_run_the_same_document(template: dict[str, Any], member:
     central, there = content(template), content(member)
     assert step(central, "Remediate")["inputs"].pop("FunctionName") == {"Fn::GetAtt": ["RemediationFunction", "Arn"]}
     assert step(there, "Remediate")["inputs"].pop("FunctionName") == {
-        "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${CentralAccountId}:function:${RemediationFunctionName}"
+        "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${CentralAccountId}:function:"
+        "${RemediationFunctionName}:acct-${AWS::AccountId}"
     }
     assert json.dumps(central, sort_keys=True) == json.dumps(there, sort_keys=True)
 

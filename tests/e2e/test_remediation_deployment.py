@@ -153,7 +153,9 @@ def test_the_deployments_scope_always_applies(
     [
         ({ENV_COMPLIANCE_LEVEL: "minimum"}, {"ComplianceLevel": "recommended"}, "ComplianceLevel=recommended"),
         ({ENV_ALLOW_TAG_REMOVAL: "false"}, {"AllowTagRemoval": "true"}, "AllowTagRemoval=true"),
-        ({}, {"ExecutionRoleName": "any-role", "AccountId": "444455556666"}, "ExecutionRoleName=any-role"),
+        ({}, {"ExecutionRoleName": "any-role", "AccountId": ACCOUNT}, "ExecutionRoleName=any-role"),
+        # Invoked unqualified, the function acts in its own account: the payload cannot name another.
+        ({}, {"AccountId": "444455556666"}, "AccountId=444455556666"),
     ],
 )
 def test_each_widening_switch_is_refused_before_any_call(
