@@ -5,50 +5,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from .model import CLUSTER_TAG_PREFIX, OWNED, IpFamily, IPNetwork, Membership, NodeGroup, Permission, Topology
 from .network import Endpoint, PortSet, Reach, reach
 from .requirements import Check, Direction, Flow, Kind, NodeInterfaces, Party, Traffic
+from .results import CheckResult, Finding, Gap, Status
 
 MAX_NAMED = 3
-
-
-class Status(StrEnum):
-    COMPLIANT = "COMPLIANT"
-    NON_COMPLIANT = "NON_COMPLIANT"
-    NOT_APPLICABLE = "NOT_APPLICABLE"
-
-
-@dataclass(frozen=True, slots=True)
-class Gap:
-    """Traffic a flow check found missing, as a repair would add it: a rule on the finding's SG."""
-
-    direction: Direction
-    traffic: Traffic
-    ports: PortSet  # the missing TCP ports (Traffic.TCP only)
-    peer_sg_ids: tuple[str, ...]  # the peers' SGs; empty when the peer is an address range (0.0.0.0/0)
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One failure, reported on the SG where the missing rule or wrong tag belongs."""
-
-    security_group_id: str
-    message: str
-    gap: Gap | None = None
-    # For tag findings: "tag" when the SG needs the cluster tag set to owned, "untag" when it must lose it.
-    tag_repair: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    check_id: str
-    status: Status
-    detail: str
-    findings: tuple[Finding, ...] = ()
-    # NOT_APPLICABLE because data is missing (no nodes, say), not because the check does not apply.
-    cannot_judge: bool = False
 
 
 @dataclass(frozen=True, slots=True)

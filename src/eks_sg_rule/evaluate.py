@@ -10,9 +10,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import CheckResult, Judge, Status
+from .checks import Judge
 from .model import Membership, Topology
 from .requirements import Level, checks_for
+from .results import CheckResult, Status
 
 CLUSTER_TYPE = "AWS::EKS::Cluster"
 SECURITY_GROUP_TYPE = "AWS::EC2::SecurityGroup"

@@ -15,13 +15,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .checks import CheckResult, Finding, Judge, Status
+from .checks import Judge
 from .discovery import Carrier, interface_carriers
 from .evaluate import Snapshot
 from .interfaces import branch_of, eks_control_plane, leaked_cni_instance, what
 from .model import CLUSTER_TAG_PREFIX, OWNED, Membership, Topology
 from .network import PortSet
 from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
+from .results import CheckResult, Finding, Status
 
 AUTHORIZE_INGRESS = "authorize_ingress"
 AUTHORIZE_EGRESS = "authorize_egress"

@@ -17,9 +17,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from ..checks import CheckResult, Finding, Status
 from ..model import NodeGroup, Topology
 from ..requirements import Check, Direction, Flow, Kind, Level, Party, Traffic, checks_for
+from ..results import CheckResult, Finding, Status
 
 OK, FAILED, UNKNOWN = "ok", "failed", "unknown"
 COLOURS = {OK: "#2e7d32", FAILED: "#c62828", UNKNOWN: "#8a8a8a"}

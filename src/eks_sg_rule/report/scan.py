@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..checks import CheckResult, Finding, Gap, Status
 from ..evaluate import CLUSTER_TYPE, ResourceEvaluation, Snapshot, sg_usage
 from ..model import IpFamily, Topology
 from ..requirements import CHECKS_BY_ID, Kind, Level, Traffic
+from ..results import CheckResult, Finding, Gap, Status
 
 CLUSTER_SG = "cluster SG"
 CONTROL_PLANE_SG = "control-plane SG"
