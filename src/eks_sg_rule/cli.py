@@ -28,8 +28,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from .discovery import Discovery
-from .evaluate import Settings, Snapshot, evaluate
-from .remediation import Outcome, Scope, remediate
+from .evaluate import Snapshot, evaluate
+from .remediation import Outcome, remediate
 from .report.errors import OutputError, UsageError, describe_error
 from .report.fix import fix_json, fix_markdown, fix_table
 from .report.markdown import render_markdown
@@ -37,6 +37,7 @@ from .report.progress import CountingEks, Progress
 from .report.scan import RegionScan, ScanResult, build_result
 from .report.table import render_table
 from .requirements import Level
+from .settings import Scope, Settings
 
 EXIT_OK, EXIT_NON_COMPLIANT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 # EKS's own rule for cluster names (CreateCluster): 1-100 characters, a letter or digit first.
@@ -296,7 +297,9 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
         raise _missing_error({name: [region] for name in missing}, regions)
     # A cluster that cannot be fixed (not ACTIVE) stops the run before anything is written.
     scope = Scope(level=level)
-    refused = [why for name in names if name in before.topologies and (why := scope.refusal(before.topologies[name]))]
+    refused = [
+        why for name in names if name in before.topologies and (why := scope.refusal(before.topologies[name].cluster))
+    ]
     unreadable = [before.unreadable_clusters[name] for name in names if name in before.unreadable_clusters]
     if refused or unreadable:
         raise UsageError("; ".join([*refused, *unreadable]) + ": nothing was changed")

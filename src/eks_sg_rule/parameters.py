@@ -9,8 +9,8 @@ from typing import Any
 
 from rdklib import InvalidParametersError as RdkInvalidParametersError
 
-from .evaluate import Settings
 from .requirements import Level
+from .settings import Settings
 
 OUR_PARAMETERS = ("ComplianceLevel", "ExemptSecurityGroupIds", "ClusterNamePattern", "ReportUnchanged")
 # rdklib reads these itself (cross-account execution role); they are accepted and left to it.

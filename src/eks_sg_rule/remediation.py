@@ -8,7 +8,6 @@ a `manual` change and left alone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -23,6 +22,7 @@ from .model import CLUSTER_TAG_PREFIX, OWNED, Membership, Topology
 from .network import PortSet
 from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
 from .results import CheckResult, Finding, Status
+from .settings import Scope
 
 AUTHORIZE_INGRESS = "authorize_ingress"
 AUTHORIZE_EGRESS = "authorize_egress"
@@ -89,33 +89,6 @@ def _describe(need: _RuleNeed) -> str:
 
 
 UNTRUSTED = "node membership rests on user-set tags"
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """What the remediation may touch, and what the operator accepted.
-
-    Mirrors the rule's parameters (ComplianceLevel, ExemptSecurityGroupIds, ClusterNamePattern)
-    plus the operator's opt-ins: AllowTagRemoval and TrustNodeTags (both default false).
-    `only_security_group` limits the plan to the rules and tags that belong on that one SG (the
-    remediation of an `AWS::EC2::SecurityGroup` resource).
-    """
-
-    level: Level = Level.MINIMUM
-    exempt_sg_ids: frozenset[str] = frozenset()
-    cluster_name_pattern: re.Pattern[str] | None = None
-    allow_tag_removal: bool = False
-    trust_node_tags: bool = False
-    only_security_group: str | None = None
-
-    def refusal(self, topology: Topology) -> str | None:
-        """Why this cluster is outside the scope, or None."""
-        cluster = topology.cluster
-        if self.cluster_name_pattern is not None and not self.cluster_name_pattern.fullmatch(cluster.name):
-            return f"cluster {cluster.name} does not match ClusterNamePattern"
-        if cluster.status != "ACTIVE":
-            return f"cluster {cluster.name} is {cluster.status}, not ACTIVE"
-        return None
 
 
 def trusted_security_groups(topology: Topology) -> frozenset[str]:
@@ -492,7 +465,7 @@ def remediate(
     topology = (before or discover()).topologies.get(cluster)
     if topology is None:
         raise RemediationError(f"cluster {cluster} not found in this account and region")
-    if refusal := scope.refusal(topology):
+    if refusal := scope.refusal(topology.cluster):
         raise RemediationError(refusal)
     changes = tuple(Planner(topology, scope.level, scope=scope).plan())
     foreign: dict[str, str] = {}

@@ -35,8 +35,9 @@ from botocore.config import Config
 from .discovery import Discovery, DiscoveryError
 from .evaluate import Snapshot, sg_usage
 from .model import Topology
-from .remediation import APPLIED, ApplyFailed, Change, Outcome, RemediationError, Scope, remediate
+from .remediation import APPLIED, ApplyFailed, Change, Outcome, RemediationError, remediate
 from .requirements import Level
+from .settings import Scope
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "eks-sg-rule-remediation"))
 
@@ -141,7 +142,7 @@ class Request:
         """Why this cluster is outside the request's scope (the deployment's and the input's), or None."""
         if self.also_matching is not None and not self.also_matching.fullmatch(topology.cluster.name):
             return f"cluster {topology.cluster.name} does not match the input's ClusterNamePattern"
-        return self.scope.refusal(topology)
+        return self.scope.refusal(topology.cluster)
 
 
 def _flag(event: dict[str, Any], name: str, default: bool) -> bool:

@@ -13,13 +13,13 @@ from .evaluate import (
     CLUSTER_TYPE,
     SECURITY_GROUP_TYPE,
     ResourceEvaluation,
-    Settings,
     Snapshot,
     evaluate,
     not_applicable,
 )
 from .parameters import settings_from
 from .reporting import EvaluationWriter, changes_only, current_results, without_stored_result
+from .settings import Settings
 
 APPLICABLE_RESOURCES = [CLUSTER_TYPE, SECURITY_GROUP_TYPE]
 NOT_CARRIED = (

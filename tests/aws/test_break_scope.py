@@ -24,13 +24,14 @@ from demo.seed import _Seeder
 
 from eks_sg_rule import cli
 from eks_sg_rule.discovery import CLUSTER_NAME, FILTER_VALUES_MAX, Discovery
-from eks_sg_rule.evaluate import Settings, evaluate
+from eks_sg_rule.evaluate import evaluate
 from eks_sg_rule.handler import RuleEvaluationError
 from eks_sg_rule.handler import lambda_handler as rule_handler
 from eks_sg_rule.remediation import MANUAL, remediate
 from eks_sg_rule.remediation_handler import RemediationFailed
 from eks_sg_rule.remediation_handler import lambda_handler as remediation_handler
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.settings import Settings
 from tests.conftest import ACCOUNT, REGION, ApiCalls, LambdaContext, load_event
 from tests.deploy.deployment import deploy_widest
 from tests.e2e.test_handler import with_item, with_parameters

@@ -49,8 +49,9 @@ from botocore.stub import Stubber
 
 from eks_sg_rule.discovery import Carrier, _ClusterReads, _node_from_instance, interface_carriers
 from eks_sg_rule.model import Cluster, Membership, Node, NodeGroup, NodeGroupKind, SecurityGroup, Topology
-from eks_sg_rule.remediation import Planner, Scope, foreign_carriers
+from eks_sg_rule.remediation import Planner, foreign_carriers
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.settings import Scope
 
 ACCOUNT = "111122223333"
 AWS_ACCOUNT = "999988887777"

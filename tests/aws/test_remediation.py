@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from eks_sg_rule.evaluate import Settings, evaluate
+from eks_sg_rule.evaluate import evaluate
 from eks_sg_rule.remediation import MANUAL, RemediationError, remediate
 from eks_sg_rule.remediation_handler import lambda_handler, parse_request
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.settings import Settings
 from tests.aws.accounts import Account, self_all
 from tests.conftest import LambdaContext
 from tests.deploy.deployment import deploy_widest

@@ -13,10 +13,11 @@ import pytest
 from demo.seed import _Seeder
 
 from eks_sg_rule.discovery import Discovery
-from eks_sg_rule.evaluate import Settings, evaluate
+from eks_sg_rule.evaluate import evaluate
 from eks_sg_rule.remediation import MANUAL, UNTRUSTED, remediate
 from eks_sg_rule.remediation_handler import RemediationFailed, lambda_handler
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.settings import Settings
 from tests.conftest import ACCOUNT, REGION, ApiCalls, LambdaContext
 from tests.deploy.deployment import deploy_widest
 

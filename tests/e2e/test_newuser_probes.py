@@ -23,12 +23,13 @@ from moto.eks.models import eks_backends
 
 from eks_sg_rule.cli import main
 from eks_sg_rule.discovery import Discovery
-from eks_sg_rule.evaluate import Settings, evaluate
+from eks_sg_rule.evaluate import evaluate
 from eks_sg_rule.handler import lambda_handler as rule_handler
 from eks_sg_rule.remediation import MANUAL, UNTRUSTED, remediate
 from eks_sg_rule.remediation_handler import RemediationFailed
 from eks_sg_rule.remediation_handler import lambda_handler as remediation_handler
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.settings import Settings
 from tests.conftest import ACCOUNT, REGION, LambdaContext, load_event
 from tests.deploy.deployment import deploy_widest
 from tests.e2e.test_handler import with_item, with_parameters
