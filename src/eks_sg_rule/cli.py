@@ -29,7 +29,8 @@ from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from .discovery import Discovery
 from .evaluate import Snapshot, evaluate
-from .remediation import Outcome, remediate
+from .plan import Outcome, preview
+from .remediation import remediate
 from .report.errors import OutputError, UsageError, describe_error
 from .report.fix import fix_json, fix_markdown, fix_table
 from .report.markdown import render_markdown
@@ -244,13 +245,13 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
     if nowhere:
         raise _missing_error(nowhere, regions)
     result = build_result(level, scans, target.account(regions[0]), datetime.now(UTC), tool_version())
-    text = _render_scan(result, scans, args, out)
+    text = _render_scan(result, args, out)
     code = EXIT_NON_COMPLIANT if result.non_compliant else EXIT_OK
     _write(text, args.output, out)
     return code
 
 
-def _render_scan(result: ScanResult, scans: list[RegionScan], args: argparse.Namespace, out: TextIO) -> str:
+def _render_scan(result: ScanResult, args: argparse.Namespace, out: TextIO) -> str:
     if args.format == "json":
         return json.dumps(result.to_json(), indent=2) + "\n"
     if args.format == "markdown":
@@ -259,21 +260,19 @@ def _render_scan(result: ScanResult, scans: list[RegionScan], args: argparse.Nam
         # matplotlib is imported only here: the Lambda artifact does not carry it.
         from .report.html import render_html  # noqa: PLC0415
 
-        return render_html(result, _plans(result, scans))
+        return render_html(result, _plans(result))
     colour = args.output is None and out.isatty() and not os.environ.get("NO_COLOR")
     return render_table(result, only_failures=args.only_failures, colour=colour)
 
 
-def _plans(result: ScanResult, scans: list[RegionScan]) -> dict[tuple[str, str], Outcome]:
+def _plans(result: ScanResult) -> dict[tuple[str, str], Outcome]:
     """The fix plan of every NON_COMPLIANT cluster, from the snapshot already read (no AWS call, no change)."""
-    snapshots = {scan.region: scan.snapshot for scan in scans}
-    plans: dict[tuple[str, str], Outcome] = {}
-    for view in result.clusters:
-        name = view.evaluation.resource_id
-        if view.topology is not None and view.status.value == "NON_COMPLIANT":
-            snapshot = snapshots[view.region]
-            plans[(view.region, name)] = remediate(lambda s=snapshot: s, None, name, result.level, apply_changes=False)
-    return plans
+    scope = Scope(level=result.level)
+    return {
+        (view.region, view.evaluation.resource_id): preview(view.topology, scope)
+        for view in result.clusters
+        if view.topology is not None and view.status.value == "NON_COMPLIANT"
+    }
 
 
 def fix(args: argparse.Namespace, out: TextIO) -> int:
@@ -296,7 +295,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     if missing:
         raise _missing_error({name: [region] for name in missing}, regions)
     # A cluster that cannot be fixed (not ACTIVE) stops the run before anything is written.
-    scope = Scope(level=level)
+    scope = Scope(level=level, allow_tag_removal=args.allow_tag_removal, trust_node_tags=args.trust_node_tags)
     refused = [
         why for name in names if name in before.topologies and (why := scope.refusal(before.topologies[name].cluster))
     ]
@@ -310,10 +309,8 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
                 functools.partial(discovery.snapshot, clusters=[name]),
                 ec2,
                 name,
-                level,
-                args.apply,
-                allow_tag_removal=args.allow_tag_removal,
-                trust_node_tags=args.trust_node_tags,
+                scope=scope,
+                apply_changes=args.apply,
                 before=before,
             )
         )

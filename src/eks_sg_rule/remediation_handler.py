@@ -32,10 +32,12 @@ import boto3
 from aws_lambda_powertools import Logger
 from botocore.config import Config
 
+from .aws.writes import ApplyFailed
 from .discovery import Discovery, DiscoveryError
 from .evaluate import Snapshot, sg_usage
 from .model import Topology
-from .remediation import APPLIED, ApplyFailed, Change, Outcome, RemediationError, remediate
+from .plan import APPLIED, Change, Outcome, RemediationError
+from .remediation import remediate
 from .requirements import Level
 from .settings import Scope
 
@@ -338,8 +340,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         names, before = _clusters_for(request, discovery)
         for name in names:
             outcome = remediate(
-                functools.partial(discovery.snapshot, clusters=[name]), ec2, name, request.scope.level,
-                not request.dry_run, scope=request.scope, on_change=_log_change(name), before=before,
+                functools.partial(discovery.snapshot, clusters=[name]), ec2, name, request.scope,
+                not request.dry_run, on_change=_log_change(name), before=before,
             )  # fmt: skip
             outcomes.append(outcome)
             logger.info(

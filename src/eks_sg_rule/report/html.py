@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
-from ..remediation import Outcome
+from ..plan import Outcome
 from ..requirements import DOC_URL
 from ..results import Status
 from .diagram import cluster_svg
