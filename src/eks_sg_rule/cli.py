@@ -11,7 +11,6 @@ import functools
 import importlib.metadata
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -27,8 +26,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
+from .aws.clients import client_config
 from .discovery import Discovery
 from .evaluate import Snapshot, evaluate
+from .names import CLUSTER_NAME
 from .plan import Outcome, preview
 from .remediation import remediate
 from .report.errors import OutputError, UsageError, describe_error
@@ -41,9 +42,6 @@ from .requirements import Level
 from .settings import Scope, Settings
 
 EXIT_OK, EXIT_NON_COMPLIANT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
-# EKS's own rule for cluster names (CreateCluster): 1-100 characters, a letter or digit first.
-CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]*")
-CLUSTER_NAME_MAX = 100
 SCAN_FORMATS = ("table", "json", "markdown", "html")
 FIX_FORMATS = ("table", "json", "markdown")
 
@@ -66,7 +64,7 @@ class _Parser(argparse.ArgumentParser):
 
 def cluster_name(value: str) -> str:
     """An argparse type: a name EKS could have given a cluster, checked before any AWS call."""
-    if len(value) > CLUSTER_NAME_MAX or not CLUSTER_NAME.fullmatch(value):
+    if not CLUSTER_NAME.fullmatch(value):  # names.CLUSTER_NAME: EKS CreateCluster, 1-100 characters
         shown = value if len(value) <= 40 else value[:40] + "…"
         raise argparse.ArgumentTypeError(
             f"{shown!r} ({len(value)} characters) is not an EKS cluster name: 1-100 letters, digits, "
@@ -171,10 +169,7 @@ class Target:
 
     def eks_ec2(self, region: str) -> tuple[Any, Any]:
         """EKS and EC2 clients with botocore's standard retries (8 attempts unless AWS_MAX_ATTEMPTS says)."""
-        retries: dict[str, Any] = {"mode": "standard"}
-        if not os.environ.get("AWS_MAX_ATTEMPTS"):
-            retries["max_attempts"] = 8
-        config = Config(retries=retries, user_agent_extra="eks-sg-rule")
+        config = client_config("eks-sg-rule", env_may_override=True)
         return self.client("eks", region, config), self.client("ec2", region, config)
 
     def account(self, region: str) -> str | None:

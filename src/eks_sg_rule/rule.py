@@ -17,7 +17,8 @@ from .evaluate import (
     evaluate,
     not_applicable,
 )
-from .parameters import settings_from
+from .names import role_arn
+from .parameters import InvalidParametersError, settings_from
 from .reporting import EvaluationWriter, changes_only, current_results, without_stored_result
 from .settings import Settings
 
@@ -166,8 +167,11 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         role_name = _parameters(event).get("ExecutionRoleName")
         if not role_name:
             return None
-        partition = str(event.get("configRuleArn", "arn:aws:")).split(":")[1] or "aws"
-        return f"arn:{partition}:iam::{event.get('accountId')}:role/{role_name}"
+        partition = str(event.get("configRuleArn", "arn:aws:")).split(":")[1]
+        try:
+            return role_arn(partition, str(event.get("accountId")), str(role_name))
+        except ValueError as error:
+            raise InvalidParametersError(f"ExecutionRoleName {role_name!r} gives no role ARN: {error}") from None
 
     def get_assume_role_region(self, event: dict[str, Any]) -> str | None:
         region = _parameters(event).get("ExecutionRoleRegion")
