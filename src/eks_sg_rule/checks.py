@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .model import CLUSTER_TAG_PREFIX, OWNED, IpFamily, IPNetwork, Membership, NodeGroup, Permission, Topology
+from .model import CLUSTER_TAG_PREFIX, OWNED, IPNetwork, Membership, NodeGroup, Permission, Topology
 from .network import Endpoint, PortSet, Reach, reach
 from .requirements import Check, Direction, Flow, Kind, NodeInterfaces, Party, Traffic
 from .results import CheckResult, Finding, Gap, Status
@@ -46,13 +45,9 @@ def worker_sides(topology: Topology) -> list[WorkerSide]:
                 key = (False, interface.security_group_ids)
                 by_sgs.setdefault(key, []).extend(cluster.addresses(interface.networks))
         for (primary, sg_ids), networks in sorted(by_sgs.items(), key=lambda item: not item[0][0]):
-            addresses = tuple(dict.fromkeys(networks)) or (_anywhere(cluster.ip_family),)
+            addresses = tuple(dict.fromkeys(networks)) or (cluster.anywhere,)
             sides.append(WorkerSide(group, Endpoint(group.label, sg_ids, addresses), primary))
     return sides
-
-
-def _anywhere(family: IpFamily) -> IPNetwork:
-    return ipaddress.ip_network("::/0" if family is IpFamily.IPV6 else "0.0.0.0/0")
 
 
 def _selected(sides: list[WorkerSide], interfaces: NodeInterfaces, like: WorkerSide | None = None) -> list[WorkerSide]:
@@ -79,7 +74,7 @@ class Judge:
         self.exempt = exempt_sg_ids
         self.workers = worker_sides(topology)
         self.tag_key = CLUSTER_TAG_PREFIX + self.cluster.name
-        anywhere = _anywhere(self.cluster.ip_family)
+        anywhere = self.cluster.anywhere
         self.anywhere = Endpoint(str(anywhere), frozenset(), (anywhere,))
         control_plane_networks = self.cluster.addresses(topology.control_plane_networks) or (anywhere,)
         self.control_plane = Endpoint(

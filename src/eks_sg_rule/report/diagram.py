@@ -248,7 +248,7 @@ class _Drawing:  # one figure per cluster; its methods draw one part each
     def internet(self) -> None:
         if any(edge.target == INTERNET for edge in self.edges):
             self.box(NET_LEFT, self.bottom, NET_RIGHT - NET_LEFT, self.body + self.top_lane, "#5c6bc0", INTERNET_FILL)
-            anywhere = "::/0" if self.cluster.ip_family.value == "ipv6" else "0.0.0.0/0"
+            anywhere = self.cluster.anywhere
             middle = ((NET_LEFT + NET_RIGHT) / 2, self.bottom + (self.body + self.top_lane) / 2)
             self.axes.text(*middle, f"internet\n{anywhere}", ha="center", va="center", fontsize=9)
 
