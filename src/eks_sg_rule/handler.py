@@ -14,10 +14,10 @@ from aws_lambda_powertools import Logger
 from rdklib import Evaluator
 
 from .aws.clients import retry_environment
+from .config_results import EvaluationsNotRecorded
 from .discovery import DiscoveryError
 from .events import RuleInputError, prepare_event
 from .parameters import InvalidParametersError
-from .reporting import EvaluationsNotRecorded
 from .rule import APPLICABLE_RESOURCES, EksSecurityGroupRule, SweepIncomplete
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "eks-sg-rule"))
