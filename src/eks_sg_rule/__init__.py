@@ -1,3 +1,4 @@
-"""eks-sg-rule: an AWS Config custom rule for the Amazon EKS security-group requirements."""
+"""eks-sg-rule: an AWS Config custom rule for the Amazon EKS security-group requirements.
 
-__version__ = "0.1.0"
+The version is pyproject.toml's, read with importlib.metadata (cli.tool_version).
+"""

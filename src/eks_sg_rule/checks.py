@@ -2,53 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
-from .model import CLUSTER_TAG_PREFIX, OWNED, IpFamily, IPNetwork, Membership, NodeGroup, Permission, Topology
+from .model import CLUSTER_TAG_PREFIX, OWNED, IPNetwork, Membership, NodeGroup, Permission, Topology
 from .network import Endpoint, PortSet, Reach, reach
 from .requirements import Check, Direction, Flow, Kind, NodeInterfaces, Party, Traffic
+from .results import CheckResult, Finding, Gap, Status
 
 MAX_NAMED = 3
-
-
-class Status(StrEnum):
-    COMPLIANT = "COMPLIANT"
-    NON_COMPLIANT = "NON_COMPLIANT"
-    NOT_APPLICABLE = "NOT_APPLICABLE"
-
-
-@dataclass(frozen=True, slots=True)
-class Gap:
-    """Traffic a flow check found missing, as a repair would add it: a rule on the finding's SG."""
-
-    direction: Direction
-    traffic: Traffic
-    ports: PortSet  # the missing TCP ports (Traffic.TCP only)
-    peer_sg_ids: tuple[str, ...]  # the peers' SGs; empty when the peer is an address range (0.0.0.0/0)
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One failure, reported on the SG where the missing rule or wrong tag belongs."""
-
-    security_group_id: str
-    message: str
-    gap: Gap | None = None
-    # For tag findings: "tag" when the SG needs the cluster tag set to owned, "untag" when it must lose it.
-    tag_repair: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    check_id: str
-    status: Status
-    detail: str
-    findings: tuple[Finding, ...] = ()
-    # NOT_APPLICABLE because data is missing (no nodes, say), not because the check does not apply.
-    cannot_judge: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +45,9 @@ def worker_sides(topology: Topology) -> list[WorkerSide]:
                 key = (False, interface.security_group_ids)
                 by_sgs.setdefault(key, []).extend(cluster.addresses(interface.networks))
         for (primary, sg_ids), networks in sorted(by_sgs.items(), key=lambda item: not item[0][0]):
-            addresses = tuple(dict.fromkeys(networks)) or (_anywhere(cluster.ip_family),)
+            addresses = tuple(dict.fromkeys(networks)) or (cluster.anywhere,)
             sides.append(WorkerSide(group, Endpoint(group.label, sg_ids, addresses), primary))
     return sides
-
-
-def _anywhere(family: IpFamily) -> IPNetwork:
-    return ipaddress.ip_network("::/0" if family is IpFamily.IPV6 else "0.0.0.0/0")
 
 
 def _selected(sides: list[WorkerSide], interfaces: NodeInterfaces, like: WorkerSide | None = None) -> list[WorkerSide]:
@@ -116,7 +74,7 @@ class Judge:
         self.exempt = exempt_sg_ids
         self.workers = worker_sides(topology)
         self.tag_key = CLUSTER_TAG_PREFIX + self.cluster.name
-        anywhere = _anywhere(self.cluster.ip_family)
+        anywhere = self.cluster.anywhere
         self.anywhere = Endpoint(str(anywhere), frozenset(), (anywhere,))
         control_plane_networks = self.cluster.addresses(topology.control_plane_networks) or (anywhere,)
         self.control_plane = Endpoint(
@@ -143,13 +101,7 @@ class Judge:
                 "group, no Fargate profile): cannot judge",
                 cannot_judge=True,
             )
-        judges: dict[Kind, Callable[[Check], list[Finding]]] = {
-            Kind.FLOWS: self._flows,
-            Kind.TAG_OWNED: self._tag_owned,
-            Kind.CLUSTER_SG_ON_WORKERS: self._cluster_sg_on_workers,
-            Kind.DEDICATED: self._dedicated,
-        }
-        findings = judges[check.kind](check)
+        findings = self._flows(check) if check.kind is Kind.FLOWS else _JUDGEMENTS[check.kind](self)
         if check.kind is Kind.DEDICATED and not findings and self.topology.unread_clusters:
             return CheckResult(
                 check.id,
@@ -207,7 +159,8 @@ class Judge:
                 rules.extend(group.ingress if direction is Direction.INGRESS else group.egress)
         return rules
 
-    def _unreadable(self, sg_ids: Iterable[str]) -> list[str]:
+    def unreadable(self, sg_ids: Iterable[str]) -> list[str]:
+        """The SGs of `sg_ids` that could not be read, sorted."""
         return sorted(sg for sg in sg_ids if sg not in self.topology.security_groups)
 
     def control_plane_owner(self) -> str:
@@ -218,14 +171,15 @@ class Judge:
     def worker_owner(self, side: WorkerSide) -> str:
         """The node SG a missing rule belongs on: the node's tagged SG, else its own, else the cluster SG."""
         own = sorted(side.endpoint.security_group_ids - {self.cluster.cluster_sg_id})
-        tagged = [sg for sg in own if self.tag_key in self._tags(sg)]
+        tagged = [sg for sg in own if self.tag_key in self.tags(sg)]
         if tagged:
             return tagged[0]
         if own:
             return own[0]
         return self.cluster.cluster_sg_id or ""
 
-    def _tags(self, sg_id: str) -> dict[str, str]:
+    def tags(self, sg_id: str) -> dict[str, str]:
+        """The SG's tags ({} when it could not be read)."""
         group = self.topology.security_groups.get(sg_id)
         return dict(group.tags) if group else {}
 
@@ -287,95 +241,109 @@ class Judge:
             text = f"{subject_label} does not admit {flow.purpose} {gap} from {names(peers)}; allow ingress on {owner}"
         else:
             text = f"{subject_label} cannot send {flow.purpose} {gap} to {names(peers)}; allow egress from {owner}"
-        unreadable = self._unreadable(subject.security_group_ids)
+        unreadable = self.unreadable(subject.security_group_ids)
         if unreadable:
             text += f" (could not read {names(unreadable)})"
         return text
 
-    # --- tags, cluster SG on nodes, dedicated control-plane SG ------------------------------------
 
-    def _tag_owned(self, check: Check) -> list[Finding]:
-        findings: list[Finding] = []
-        for side in self.workers:
-            sg_ids = sorted(side.endpoint.security_group_ids)
-            if len(sg_ids) < 2:
-                continue
-            tagged = [sg for sg in sg_ids if self.tag_key in self._tags(sg)]
-            unreadable = self._unreadable(sg_ids)
-            owner = self.worker_owner(side)
-            if len(tagged) > 1:
-                # Exactly one keeps the tag: the cluster SG when it is on the interface, else the
-                # node's own SG (the first, for a stable choice).
-                cluster_sg = self.cluster.cluster_sg_id
-                kept = cluster_sg if cluster_sg in tagged else tagged[0]
-                blamed = [sg for sg in tagged if sg != kept]
-                keep = f"the cluster SG {kept}" if kept == cluster_sg else kept
-                message = (
-                    f"{side.label}: several SGs tagged {self.tag_key} ({names(tagged)}); keep the tag on "
-                    f"{keep} and remove it from {names(blamed)}"
-                )
-                findings.extend(Finding(sg, message, tag_repair="untag") for sg in blamed)
-            elif not tagged:
-                why = f" (could not read {names(unreadable)})" if unreadable else ""
-                findings.append(
-                    Finding(
-                        owner,
-                        f"{side.label}: none tagged {self.tag_key}=owned{why}; tag exactly one, e.g. {owner}",
-                        # Not when an SG could not be read: its tags are unknown.
-                        tag_repair=None if unreadable else "tag",
-                    )
-                )
-            elif self._tags(tagged[0])[self.tag_key] != OWNED:
-                value = self._tags(tagged[0])[self.tag_key]
-                findings.append(
-                    Finding(
-                        tagged[0],
-                        f"{side.label}: {tagged[0]} has {self.tag_key}={value!r}; set it to owned",
-                        tag_repair="tag",
-                    )
-                )
-            elif unreadable:
-                findings.append(Finding(owner, f"{side.label}: cannot verify tags, could not read {names(unreadable)}"))
-        return findings
+# --- tags, cluster SG on nodes, dedicated control-plane SG: judgements over a Judge's view -------
 
-    def _cluster_sg_on_workers(self, check: Check) -> list[Finding]:
-        cluster_sg = self.cluster.cluster_sg_id or ""
-        findings: list[Finding] = []
-        for side in self.workers:
-            if not side.primary or cluster_sg in side.endpoint.security_group_ids:
-                continue
-            owner = self.worker_owner(side)
-            message = f"{side.label} lacks the cluster SG {cluster_sg}; add it to the nodes' launch template"
-            tagged = [sg for sg in sorted(side.endpoint.security_group_ids) if self.tag_key in self._tags(sg)]
-            if tagged and self.tag_key in self._tags(cluster_sg):
-                # EKS tags its cluster SG owned: attaching it must go with untagging the node's own SG.
-                message += f" and remove {self.tag_key} from {names(tagged)} so TAG_OWNED still passes"
-            findings.append(Finding(owner, message))
-        return findings
 
-    def _dedicated(self, check: Check) -> list[Finding]:
-        findings: list[Finding] = []
-        worker_groups: dict[str, list[str]] = {}
-        for side in self.workers:
-            for sg in side.endpoint.security_group_ids:
-                worker_groups.setdefault(sg, []).append(side.group.name)
-        for sg in self.cluster.additional_sg_ids:
-            if sg in self.exempt:
-                continue
-            uses = []
-            if sg in worker_groups:
-                uses.append(f"attached to worker nodes ({names(worker_groups[sg])})")
-            others = self.topology.shared_with.get(sg, ())
-            if others:
-                uses.append(f"used by cluster {names(others)}")
-            if uses:
-                findings.append(
-                    Finding(
-                        sg,
-                        f"control-plane SG {sg} is {' and '.join(uses)}; give the control plane its own SG",
-                    )
+def _tag_owned(judge: Judge) -> list[Finding]:
+    """TAG_OWNED: each multi-SG node interface has exactly one SG tagged kubernetes.io/cluster/<name>=owned."""
+    findings: list[Finding] = []
+    for side in judge.workers:
+        sg_ids = sorted(side.endpoint.security_group_ids)
+        if len(sg_ids) < 2:
+            continue
+        tagged = [sg for sg in sg_ids if judge.tag_key in judge.tags(sg)]
+        unreadable = judge.unreadable(sg_ids)
+        owner = judge.worker_owner(side)
+        if len(tagged) > 1:
+            # Exactly one keeps the tag: the cluster SG when it is on the interface, else the
+            # node's own SG (the first, for a stable choice).
+            cluster_sg = judge.cluster.cluster_sg_id
+            kept = cluster_sg if cluster_sg in tagged else tagged[0]
+            blamed = [sg for sg in tagged if sg != kept]
+            keep = f"the cluster SG {kept}" if kept == cluster_sg else kept
+            message = (
+                f"{side.label}: several SGs tagged {judge.tag_key} ({names(tagged)}); keep the tag on "
+                f"{keep} and remove it from {names(blamed)}"
+            )
+            findings.extend(Finding(sg, message, tag_repair="untag") for sg in blamed)
+        elif not tagged:
+            why = f" (could not read {names(unreadable)})" if unreadable else ""
+            findings.append(
+                Finding(
+                    owner,
+                    f"{side.label}: none tagged {judge.tag_key}=owned{why}; tag exactly one, e.g. {owner}",
+                    # Not when an SG could not be read: its tags are unknown.
+                    tag_repair=None if unreadable else "tag",
                 )
-        return findings
+            )
+        elif judge.tags(tagged[0])[judge.tag_key] != OWNED:
+            value = judge.tags(tagged[0])[judge.tag_key]
+            findings.append(
+                Finding(
+                    tagged[0],
+                    f"{side.label}: {tagged[0]} has {judge.tag_key}={value!r}; set it to owned",
+                    tag_repair="tag",
+                )
+            )
+        elif unreadable:
+            findings.append(Finding(owner, f"{side.label}: cannot verify tags, could not read {names(unreadable)}"))
+    return findings
+
+
+def _cluster_sg_on_workers(judge: Judge) -> list[Finding]:
+    """CLUSTER_SG_ON_WORKERS: every node's primary interface carries the cluster SG."""
+    cluster_sg = judge.cluster.cluster_sg_id or ""
+    findings: list[Finding] = []
+    for side in judge.workers:
+        if not side.primary or cluster_sg in side.endpoint.security_group_ids:
+            continue
+        owner = judge.worker_owner(side)
+        message = f"{side.label} lacks the cluster SG {cluster_sg}; add it to the nodes' launch template"
+        tagged = [sg for sg in sorted(side.endpoint.security_group_ids) if judge.tag_key in judge.tags(sg)]
+        if tagged and judge.tag_key in judge.tags(cluster_sg):
+            # EKS tags its cluster SG owned: attaching it must go with untagging the node's own SG.
+            message += f" and remove {judge.tag_key} from {names(tagged)} so TAG_OWNED still passes"
+        findings.append(Finding(owner, message))
+    return findings
+
+
+def _dedicated(judge: Judge) -> list[Finding]:
+    """DEDICATED: no control-plane SG (securityGroupIds) is on worker nodes or used by another cluster."""
+    findings: list[Finding] = []
+    worker_groups: dict[str, list[str]] = {}
+    for side in judge.workers:
+        for sg in side.endpoint.security_group_ids:
+            worker_groups.setdefault(sg, []).append(side.group.name)
+    for sg in judge.cluster.additional_sg_ids:
+        if sg in judge.exempt:
+            continue
+        uses = []
+        if sg in worker_groups:
+            uses.append(f"attached to worker nodes ({names(worker_groups[sg])})")
+        others = judge.topology.shared_with.get(sg, ())
+        if others:
+            uses.append(f"used by cluster {names(others)}")
+        if uses:
+            findings.append(
+                Finding(
+                    sg,
+                    f"control-plane SG {sg} is {' and '.join(uses)}; give the control plane its own SG",
+                )
+            )
+    return findings
+
+
+_JUDGEMENTS: dict[Kind, Callable[[Judge], list[Finding]]] = {
+    Kind.TAG_OWNED: _tag_owned,
+    Kind.CLUSTER_SG_ON_WORKERS: _cluster_sg_on_workers,
+    Kind.DEDICATED: _dedicated,
+}
 
 
 def _missing_ports(flow: Flow, granted: Reach) -> PortSet | bool:

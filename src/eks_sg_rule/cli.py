@@ -11,7 +11,6 @@ import functools
 import importlib.metadata
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -27,9 +26,12 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
+from .aws.clients import client_config
 from .discovery import Discovery
-from .evaluate import Settings, Snapshot, evaluate
-from .remediation import Outcome, Scope, remediate
+from .evaluate import Snapshot, evaluate
+from .names import CLUSTER_NAME
+from .plan import Outcome, preview
+from .remediation import remediate
 from .report.errors import OutputError, UsageError, describe_error
 from .report.fix import fix_json, fix_markdown, fix_table
 from .report.markdown import render_markdown
@@ -37,11 +39,9 @@ from .report.progress import CountingEks, Progress
 from .report.scan import RegionScan, ScanResult, build_result
 from .report.table import render_table
 from .requirements import Level
+from .settings import Scope, Settings
 
 EXIT_OK, EXIT_NON_COMPLIANT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
-# EKS's own rule for cluster names (CreateCluster): 1-100 characters, a letter or digit first.
-CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]*")
-CLUSTER_NAME_MAX = 100
 SCAN_FORMATS = ("table", "json", "markdown", "html")
 FIX_FORMATS = ("table", "json", "markdown")
 
@@ -64,7 +64,7 @@ class _Parser(argparse.ArgumentParser):
 
 def cluster_name(value: str) -> str:
     """An argparse type: a name EKS could have given a cluster, checked before any AWS call."""
-    if len(value) > CLUSTER_NAME_MAX or not CLUSTER_NAME.fullmatch(value):
+    if not CLUSTER_NAME.fullmatch(value):  # names.CLUSTER_NAME: EKS CreateCluster, 1-100 characters
         shown = value if len(value) <= 40 else value[:40] + "…"
         raise argparse.ArgumentTypeError(
             f"{shown!r} ({len(value)} characters) is not an EKS cluster name: 1-100 letters, digits, "
@@ -169,10 +169,7 @@ class Target:
 
     def eks_ec2(self, region: str) -> tuple[Any, Any]:
         """EKS and EC2 clients with botocore's standard retries (8 attempts unless AWS_MAX_ATTEMPTS says)."""
-        retries: dict[str, Any] = {"mode": "standard"}
-        if not os.environ.get("AWS_MAX_ATTEMPTS"):
-            retries["max_attempts"] = 8
-        config = Config(retries=retries, user_agent_extra="eks-sg-rule")
+        config = client_config("eks-sg-rule", env_may_override=True)
         return self.client("eks", region, config), self.client("ec2", region, config)
 
     def account(self, region: str) -> str | None:
@@ -243,13 +240,13 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
     if nowhere:
         raise _missing_error(nowhere, regions)
     result = build_result(level, scans, target.account(regions[0]), datetime.now(UTC), tool_version())
-    text = _render_scan(result, scans, args, out)
+    text = _render_scan(result, args, out)
     code = EXIT_NON_COMPLIANT if result.non_compliant else EXIT_OK
     _write(text, args.output, out)
     return code
 
 
-def _render_scan(result: ScanResult, scans: list[RegionScan], args: argparse.Namespace, out: TextIO) -> str:
+def _render_scan(result: ScanResult, args: argparse.Namespace, out: TextIO) -> str:
     if args.format == "json":
         return json.dumps(result.to_json(), indent=2) + "\n"
     if args.format == "markdown":
@@ -258,21 +255,19 @@ def _render_scan(result: ScanResult, scans: list[RegionScan], args: argparse.Nam
         # matplotlib is imported only here: the Lambda artifact does not carry it.
         from .report.html import render_html  # noqa: PLC0415
 
-        return render_html(result, _plans(result, scans))
+        return render_html(result, _plans(result))
     colour = args.output is None and out.isatty() and not os.environ.get("NO_COLOR")
     return render_table(result, only_failures=args.only_failures, colour=colour)
 
 
-def _plans(result: ScanResult, scans: list[RegionScan]) -> dict[tuple[str, str], Outcome]:
+def _plans(result: ScanResult) -> dict[tuple[str, str], Outcome]:
     """The fix plan of every NON_COMPLIANT cluster, from the snapshot already read (no AWS call, no change)."""
-    snapshots = {scan.region: scan.snapshot for scan in scans}
-    plans: dict[tuple[str, str], Outcome] = {}
-    for view in result.clusters:
-        name = view.evaluation.resource_id
-        if view.topology is not None and view.status.value == "NON_COMPLIANT":
-            snapshot = snapshots[view.region]
-            plans[(view.region, name)] = remediate(lambda s=snapshot: s, None, name, result.level, apply_changes=False)
-    return plans
+    scope = Scope(level=result.level)
+    return {
+        (view.region, view.evaluation.resource_id): preview(view.topology, scope)
+        for view in result.clusters
+        if view.topology is not None and view.status.value == "NON_COMPLIANT"
+    }
 
 
 def fix(args: argparse.Namespace, out: TextIO) -> int:
@@ -295,8 +290,10 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     if missing:
         raise _missing_error({name: [region] for name in missing}, regions)
     # A cluster that cannot be fixed (not ACTIVE) stops the run before anything is written.
-    scope = Scope(level=level)
-    refused = [why for name in names if name in before.topologies and (why := scope.refusal(before.topologies[name]))]
+    scope = Scope(level=level, allow_tag_removal=args.allow_tag_removal, trust_node_tags=args.trust_node_tags)
+    refused = [
+        why for name in names if name in before.topologies and (why := scope.refusal(before.topologies[name].cluster))
+    ]
     unreadable = [before.unreadable_clusters[name] for name in names if name in before.unreadable_clusters]
     if refused or unreadable:
         raise UsageError("; ".join([*refused, *unreadable]) + ": nothing was changed")
@@ -307,10 +304,8 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
                 functools.partial(discovery.snapshot, clusters=[name]),
                 ec2,
                 name,
-                level,
-                args.apply,
-                allow_tag_removal=args.allow_tag_removal,
-                trust_node_tags=args.trust_node_tags,
+                scope=scope,
+                apply_changes=args.apply,
                 before=before,
             )
         )

@@ -5,30 +5,19 @@ Pure: no AWS, no Lambda. The same output feeds AWS Config (rule.py) and the term
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import CheckResult, Judge, Status
+from .checks import Judge
 from .model import Membership, Topology
-from .requirements import Level, checks_for
+from .requirements import checks_for
+from .results import CheckResult, Status
+from .settings import Settings
 
 CLUSTER_TYPE = "AWS::EKS::Cluster"
 SECURITY_GROUP_TYPE = "AWS::EC2::SecurityGroup"
 MAX_ANNOTATION = 256
-EVALUATED_STATUSES = frozenset({"ACTIVE", "UPDATING"})
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    level: Level = Level.MINIMUM
-    exempt_sg_ids: frozenset[str] = frozenset()
-    cluster_name_pattern: re.Pattern[str] | None = None
-    report_unchanged: bool = False
-
-    def in_scope(self, cluster_name: str) -> bool:
-        return self.cluster_name_pattern is None or self.cluster_name_pattern.fullmatch(cluster_name) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,15 +127,6 @@ def not_applicable(resource_type: str, resource_id: str, why: str) -> ResourceEv
     return ResourceEvaluation(resource_type, resource_id, Status.NOT_APPLICABLE, why)
 
 
-def _cluster_out_of_scope(topology: Topology, settings: Settings) -> str | None:
-    cluster = topology.cluster
-    if not settings.in_scope(cluster.name):
-        return f"cluster {cluster.name} does not match ClusterNamePattern"
-    if cluster.status not in EVALUATED_STATUSES:
-        return f"cluster {cluster.name} is {cluster.status}: judged once ACTIVE"
-    return None
-
-
 def _sg_evaluation(sg_id: str, verdicts: list[ClusterVerdict], settings: Settings) -> ResourceEvaluation:
     if sg_id in settings.exempt_sg_ids:
         return not_applicable(SECURITY_GROUP_TYPE, sg_id, "exempted by the ExemptSecurityGroupIds rule parameter")
@@ -194,7 +174,7 @@ def _sg_users(
             users = by_sg.setdefault(sg_id, [])
             for name in usage.get(sg_id, ()):
                 topology = snapshot.topologies[name]
-                if name not in judged and _cluster_out_of_scope(topology, settings) is None:
+                if name not in judged and settings.refusal(topology.cluster) is None:
                     judged[name] = judge_cluster(topology, settings)
                 if name in judged:
                     users.append(judged[name])
@@ -228,7 +208,7 @@ def evaluate(
         if topology is None:
             why = snapshot.unreadable_clusters.get(name, f"cluster {name} not found in this account and region")
             evaluations.append(not_applicable(CLUSTER_TYPE, name, why))
-        elif reason := _cluster_out_of_scope(topology, settings):
+        elif reason := settings.refusal(topology.cluster):
             evaluations.append(not_applicable(CLUSTER_TYPE, name, reason))
         else:
             verdicts.append(judge_cluster(topology, settings))

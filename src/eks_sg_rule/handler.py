@@ -13,10 +13,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from rdklib import Evaluator
 
+from .aws.clients import retry_environment
+from .config_results import EvaluationsNotRecorded
 from .discovery import DiscoveryError
 from .events import RuleInputError, prepare_event
 from .parameters import InvalidParametersError
-from .reporting import EvaluationsNotRecorded
 from .rule import APPLICABLE_RESOURCES, EksSecurityGroupRule, SweepIncomplete
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "eks-sg-rule"))
@@ -24,12 +25,6 @@ logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "eks-sg-rule")
 
 class RuleEvaluationError(Exception):
     """The invocation could not evaluate and report; the message says what failed."""
-
-
-def _retry_settings() -> None:
-    # rdklib builds its clients with plain boto3.client(); botocore reads these at client creation.
-    os.environ.setdefault("AWS_RETRY_MODE", "standard")
-    os.environ.setdefault("AWS_MAX_ATTEMPTS", "8")
 
 
 def _failed(result: dict[str, Any]) -> str:
@@ -40,7 +35,7 @@ def _failed(result: dict[str, Any]) -> str:
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-    _retry_settings()
+    retry_environment()  # rdklib builds its clients with plain boto3.client()
     try:
         prepared, summary = prepare_event(event)
     except (RuleInputError, InvalidParametersError) as error:
@@ -54,6 +49,14 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     try:
         # Every item status reaches the rule, which handles each (rule.evaluate_change).
         result = Evaluator(rule, APPLICABLE_RESOURCES, is_applicable_status=True).handle(prepared, context)
+    except InvalidParametersError as error:  # rule.get_execution_role_arn: no ARN can be built
+        extra = {
+            "reason": str(error),
+            "error_type": type(error).__name__,
+            "config_rule": str(event.get("configRuleName")),
+        }
+        logger.error("event rejected", extra=extra)
+        raise RuleEvaluationError(f"event rejected: {error}") from None
     except DiscoveryError as error:
         extra = {"iam_action": error.action, "error_code": error.code}
         if error.access_denied:

@@ -197,6 +197,12 @@ class Cluster:
         return tuple(network for network in networks if network.version == version)
 
     @property
+    def anywhere(self) -> IPNetwork:
+        """The whole of the cluster's address family: 0.0.0.0/0 (`ipv4`) or ::/0 (`ipv6`), the peer a
+        rule "to anywhere" names and the only range that covers a side whose addresses are unknown."""
+        return ipaddress.ip_network("::/0" if self.ip_family is IpFamily.IPV6 else "0.0.0.0/0")
+
+    @property
     def predates_cluster_sg(self) -> bool:
         """True for clusters before Kubernetes 1.14 with platform eks.3, which have no cluster SG.
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from rdklib import InvalidParametersError as RdkInvalidParametersError
 
-from .evaluate import Settings
+from .names import SECURITY_GROUP_ID
 from .requirements import Level
+from .settings import Settings
 
 OUR_PARAMETERS = ("ComplianceLevel", "ExemptSecurityGroupIds", "ClusterNamePattern", "ReportUnchanged")
 # rdklib reads these itself (cross-account execution role); they are accepted and left to it.
 RDKLIB_PARAMETERS = ("ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode")
-SG_ID = re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 MAX_VALUE_LENGTH = 1024
 
 
@@ -66,7 +66,7 @@ def settings_from(parameters: Mapping[str, Any]) -> Settings:
         ) from None
     exempt_text = _text(parameters, "ExemptSecurityGroupIds") or ""
     exempt = [item.strip() for item in exempt_text.split(",") if item.strip()]
-    malformed = [item for item in exempt if not SG_ID.fullmatch(item)]
+    malformed = [item for item in exempt if not SECURITY_GROUP_ID.fullmatch(item)]
     if malformed:
         raise InvalidParametersError(
             f"ExemptSecurityGroupIds must be comma-separated security group ids (sg-…); not ids: {', '.join(malformed)}"

@@ -1,478 +1,25 @@
-"""Plan and apply the smallest set of SG changes that makes a cluster pass a level.
-
-Only group-pair rules between the cluster's own SGs are added, never a CIDR; nothing is ever
-revoked; a duplicate cluster tag is removed only when explicitly allowed. What cannot be fixed
-that way (egress to 0.0.0.0/0, node launch templates, a shared control-plane SG) is reported as
-a `manual` change and left alone.
-"""
+"""The remediation's use case: read the live state, plan, read who else carries the SGs, re-plan,
+apply (aws/writes.py) and re-check one cluster. The plan itself is plan.py (pure)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from .checks import CheckResult, Finding, Judge, Status
-from .discovery import Carrier, interface_carriers
+from .aws.writes import apply
+from .discovery import interface_carriers
 from .evaluate import Snapshot
-from .interfaces import branch_of, eks_control_plane, leaked_cni_instance, what
-from .model import CLUSTER_TAG_PREFIX, OWNED, Membership, Topology
-from .network import PortSet
-from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
-
-AUTHORIZE_INGRESS = "authorize_ingress"
-AUTHORIZE_EGRESS = "authorize_egress"
-CREATE_TAGS = "create_tags"
-DELETE_TAGS = "delete_tags"
-MANUAL = "manual"
-
-# Per-change status in plans and outcomes (stable JSON values).
-PLANNED = "planned"
-APPLIED = "applied"
-FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One planned SG change. `checks` are the check ids it repairs; `status` is one of
-    planned / applied / manual / failed (a manual change stays manual)."""
-
-    action: str
-    security_group_id: str
-    checks: tuple[str, ...]
-    detail: str
-    permissions: tuple[dict[str, Any], ...] = ()
-    tags: Mapping[str, str] = field(default_factory=dict)
-    status: str = PLANNED
-
-    def __post_init__(self) -> None:
-        if self.action == MANUAL and self.status == PLANNED:
-            object.__setattr__(self, "status", MANUAL)
-
-    @property
-    def automatic(self) -> bool:
-        return self.action != MANUAL
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "security_group_id": self.security_group_id,
-            "check": list(self.checks),
-            "detail": self.detail,
-            "status": self.status,
-        }
-
-
-@dataclass(slots=True)
-class _RuleNeed:
-    checks: list[str]
-    all_traffic: bool = False
-    ports: PortSet = field(default_factory=PortSet)
-
-
-def _permissions(need: _RuleNeed, peer: str) -> tuple[dict[str, Any], ...]:
-    pair = [{"GroupId": peer, "Description": "eks-sg-rule remediation"}]
-    if need.all_traffic:
-        return ({"IpProtocol": "-1", "UserIdGroupPairs": pair},)
-    return tuple(
-        {"IpProtocol": "tcp", "FromPort": low, "ToPort": high, "UserIdGroupPairs": pair}
-        for low, high in need.ports.intervals
-    )
-
-
-def _describe(need: _RuleNeed) -> str:
-    return "all traffic" if need.all_traffic else f"TCP {need.ports.describe()}"
-
-
-UNTRUSTED = "node membership rests on user-set tags"
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """What the remediation may touch, and what the operator accepted.
-
-    Mirrors the rule's parameters (ComplianceLevel, ExemptSecurityGroupIds, ClusterNamePattern)
-    plus the operator's opt-ins: AllowTagRemoval and TrustNodeTags (both default false).
-    `only_security_group` limits the plan to the rules and tags that belong on that one SG (the
-    remediation of an `AWS::EC2::SecurityGroup` resource).
-    """
-
-    level: Level = Level.MINIMUM
-    exempt_sg_ids: frozenset[str] = frozenset()
-    cluster_name_pattern: re.Pattern[str] | None = None
-    allow_tag_removal: bool = False
-    trust_node_tags: bool = False
-    only_security_group: str | None = None
-
-    def refusal(self, topology: Topology) -> str | None:
-        """Why this cluster is outside the scope, or None."""
-        cluster = topology.cluster
-        if self.cluster_name_pattern is not None and not self.cluster_name_pattern.fullmatch(cluster.name):
-            return f"cluster {cluster.name} does not match ClusterNamePattern"
-        if cluster.status != "ACTIVE":
-            return f"cluster {cluster.name} is {cluster.status}, not ACTIVE"
-        return None
-
-
-def trusted_security_groups(topology: Topology) -> frozenset[str]:
-    """SGs that belong to the cluster by evidence a user cannot forge with a tag.
-
-    The cluster SG and `securityGroupIds` (DescribeCluster), the SGs the cluster's managed node
-    groups give their nodes (launch template, remote access), and every SG on an interface of a
-    node whose membership evidence is `aws` (model.Membership).
-    """
-    trusted = set(topology.cluster.control_plane_sg_ids)
-    for group in topology.node_groups:
-        for node in group.nodes:
-            if node.membership is Membership.AWS:
-                trusted |= node.all_security_group_ids
-    return frozenset(trusted)
-
-
-def foreign_carriers(
-    topology: Topology, carriers: Mapping[str, Iterable[Carrier]], trust_node_tags: bool = False
-) -> dict[str, str]:
-    """SG id -> why a rule on it or naming it would reach beyond the cluster.
-
-    An interface is the cluster's own only by positive evidence: attached to one of the cluster's
-    nodes (whose membership evidence is `aws`, or any node with `trust_node_tags`); one of the
-    cluster's control-plane interfaces (interfaces.eks_control_plane: in use, attached to no
-    instance of the account, InterfaceType `interface`, created in EKS's `AmazonEKS` role session,
-    described `Amazon EKS <name>`); with `trust_node_tags`, a branch interface (security groups for
-    pods) whose tags name the cluster. Every other interface carrying the SG makes it foreign, and
-    the reason names each one and what it is (interfaces.what): a load balancer, an RDS database, a
-    VPC endpoint, a Lambda function, another cluster's node, an unrelated or stopped instance, an
-    unattached interface, and an instance-less interface of an AWS service that nothing proves is
-    the cluster's (a Fargate pod's interface included: no published output shows what would). An
-    `available` VPC CNI interface whose instance is not a running node leaked: the reason says to
-    delete it.
-    """
-    evidenced = {
-        node.node_id
-        for group in topology.node_groups
-        for node in group.nodes
-        if trust_node_tags or node.membership is Membership.AWS
-    }
-    running = frozenset(node.node_id for group in topology.node_groups for node in group.nodes)
-    name = topology.cluster.name
-
-    def own(carrier: Carrier) -> bool:
-        if carrier.instance_id is not None:
-            return carrier.instance_id in evidenced
-        if eks_control_plane(carrier, name):
-            return True
-        return trust_node_tags and carrier.in_use and name in branch_of(carrier)
-
-    foreign: dict[str, str] = {}
-    for sg_id, found in carriers.items():
-        outside = [c for c in found if not own(c)]
-        leaked = sorted(c.interface_id for c in outside if leaked_cni_instance(c, running))
-        # Instances first: they say most about what the rule would reach.
-        others = sorted(
-            (c for c in outside if c.interface_id not in leaked), key=lambda c: (c.instance_id is None, c.interface_id)
-        )
-        reasons: list[str] = []
-        if others:
-            where = ", ".join(f"{c.interface_id} ({what(c)})" for c in others[:3])
-            more = f" and {len(others) - 3} more" if len(others) > 3 else ""
-            reasons.append(f"{sg_id} is also on network interface {where}{more}, outside cluster {name}")
-        if leaked:
-            more = f" and {len(leaked) - 3} more" if len(leaked) > 3 else ""
-            reasons.append(f"{sg_id} is on leaked VPC CNI interface {', '.join(leaked[:3])}{more}: delete it")
-        if reasons:
-            foreign[sg_id] = "; ".join(reasons)
-    return foreign
-
-
-class Planner:
-    """Plans the smallest set of changes that makes one cluster pass a level, inside a Scope."""
-
-    def __init__(
-        self,
-        topology: Topology,
-        level: Level,
-        allow_tag_removal: bool = False,
-        scope: Scope | None = None,
-        foreign: Mapping[str, str] | None = None,
-    ) -> None:
-        self.topology = topology
-        # SG id -> why it reaches beyond the cluster (foreign_carriers): never changed nor named.
-        self.foreign = dict(foreign or {})
-        self.scope = scope or Scope(level=level, allow_tag_removal=allow_tag_removal)
-        self.level = self.scope.level
-        self.allow_tag_removal = self.scope.allow_tag_removal
-        self.judge = Judge(topology, self.scope.exempt_sg_ids)
-        self.tag_key = CLUSTER_TAG_PREFIX + topology.cluster.name
-        self.trusted = trusted_security_groups(topology)
-        self.role_sgs = frozenset(topology.role_sg_ids())
-
-    def results(self) -> list[CheckResult]:
-        return [self.judge.judge(check) for check in checks_for(self.level)]
-
-    def plan(self) -> list[Change]:
-        """Every change the level needs, each automatic one checked against scope and trust."""
-        rules: dict[tuple[str, Direction, str], _RuleNeed] = {}
-        changes: list[Change] = []
-        for result in self.results():
-            if result.status is not Status.NON_COMPLIANT:
-                continue
-            kind = _kind(result.check_id)
-            for finding in result.findings:
-                if kind is Kind.FLOWS:
-                    changes.extend(self._flow(result.check_id, finding, rules))
-                elif kind is Kind.TAG_OWNED:
-                    changes.append(self._tag(result.check_id, finding))
-                else:
-                    changes.append(Change(MANUAL, finding.security_group_id, (result.check_id,), finding.message))
-        for (sg_id, direction, peer), need in rules.items():
-            action = AUTHORIZE_INGRESS if direction is Direction.INGRESS else AUTHORIZE_EGRESS
-            where = "from" if direction is Direction.INGRESS else "to"
-            changes.append(
-                Change(
-                    action,
-                    sg_id,
-                    tuple(dict.fromkeys(need.checks)),
-                    f"allow {direction.value} {_describe(need)} {where} {peer}",
-                    permissions=_permissions(need, peer),
-                )
-            )
-        only = self.scope.only_security_group
-        planned = self._keep_a_tag_on_every_interface([self._guarded(change) for change in _unique(changes)])
-        return [change for change in planned if only is None or change.security_group_id == only]
-
-    def _keep_a_tag_on_every_interface(self, changes: list[Change]) -> list[Change]:
-        """A tag removal stays automatic only when every multi-SG interface carrying that SG (on any
-        node of the cluster) keeps another tagged SG after every removal kept before it."""
-
-        def tagged(sg_id: str) -> bool:
-            group = self.topology.security_groups.get(sg_id)
-            return group is not None and self.tag_key in group.tags
-
-        interfaces = [
-            (group.label, interface)
-            for group in self.topology.node_groups
-            for node in group.nodes
-            for interface in node.interfaces
-            if len(interface.security_group_ids) > 1
-        ]
-        removed: set[str] = set()
-        kept: list[Change] = []
-        for change in changes:
-            if change.action != DELETE_TAGS or change.status != PLANNED:
-                kept.append(change)
-                continue
-            gone = removed | {change.security_group_id}
-            stranded = [
-                label
-                for label, interface in interfaces
-                if change.security_group_id in interface.security_group_ids
-                and not any(tagged(sg) and sg not in gone for sg in interface.security_group_ids)
-            ]
-            if stranded:
-                why = f"it would leave {', '.join(dict.fromkeys(stranded))} with no tagged SG"
-                kept.append(
-                    Change(MANUAL, change.security_group_id, change.checks, f"{change.detail} (not made: {why})")
-                )
-            else:
-                removed.add(change.security_group_id)
-                kept.append(change)
-        return kept
-
-    def _guarded(self, change: Change) -> Change:
-        """The change itself, or a manual one saying why it may not be made automatically."""
-        if not change.automatic:
-            return change
-        reason = self._refusal(change.security_group_id, target=True)
-        for peer in dict.fromkeys(_sgs_of(change)[1:]):
-            reason = reason or self._refusal(peer, target=False)
-        if reason is None:
-            return change
-        return Change(MANUAL, change.security_group_id, change.checks, f"{change.detail} (not made: {reason})")
-
-    def _refusal(self, sg_id: str, target: bool) -> str | None:
-        topology = self.topology
-        if sg_id not in topology.security_groups:
-            return f"{sg_id} could not be read"
-        if sg_id not in self.role_sgs:
-            return f"{sg_id} plays no role for cluster {topology.cluster.name}"
-        if topology.security_groups[sg_id].name == DEFAULT_SG_NAME:
-            # Every interface created in the VPC without an SG gets it: a rule on it or naming it
-            # reaches far beyond the cluster (custom networking's ENIConfig falls back to it).
-            return f"{sg_id} is its VPC's default SG, which anything launched without an SG carries; decide by hand"
-        if target and sg_id in self.scope.exempt_sg_ids:
-            return f"{sg_id} is in ExemptSecurityGroupIds"
-        if target and topology.shared_with.get(sg_id):
-            return f"{sg_id} is also used by cluster {', '.join(topology.shared_with[sg_id])}"
-        if target:
-            others = [
-                key[len(CLUSTER_TAG_PREFIX) :]
-                for key in topology.security_groups[sg_id].tags
-                if key.startswith(CLUSTER_TAG_PREFIX) and key != self.tag_key
-            ]
-            if others:
-                return f"{sg_id} is tagged for cluster {', '.join(sorted(others))}"
-        if sg_id in self.foreign:
-            return self.foreign[sg_id]
-        if sg_id not in self.trusted and not self.scope.trust_node_tags:
-            return f"{UNTRUSTED} ({sg_id}; accept with --trust-node-tags or TrustNodeTags=true)"
-        return None
-
-    def _flow(
-        self, check_id: str, finding: Finding, rules: dict[tuple[str, Direction, str], _RuleNeed]
-    ) -> list[Change]:
-        gap = finding.gap
-        if gap is None or not gap.peer_sg_ids or not finding.security_group_id:
-            reason = "the remediation never opens a CIDR" if gap and not gap.peer_sg_ids else "no SG to change"
-            return [Change(MANUAL, finding.security_group_id, (check_id,), f"{finding.message} ({reason})")]
-        for peer in gap.peer_sg_ids:
-            need = rules.setdefault((finding.security_group_id, gap.direction, peer), _RuleNeed([]))
-            need.checks.append(check_id)
-            if gap.traffic in (Traffic.ALL, Traffic.ANY):
-                need.all_traffic = True
-            else:
-                need.ports = need.ports.union(gap.ports)
-        return []
-
-    def _tag(self, check_id: str, finding: Finding) -> Change:
-        sg_id = finding.security_group_id
-        if finding.tag_repair == "tag" and sg_id:
-            return Change(
-                CREATE_TAGS, sg_id, (check_id,), f"set {self.tag_key}=owned on {sg_id}", tags={self.tag_key: OWNED}
-            )
-        if finding.tag_repair == "untag" and self.allow_tag_removal:
-            detail = f"remove {self.tag_key} from {sg_id}"
-            return Change(DELETE_TAGS, sg_id, (check_id,), detail, tags={self.tag_key: ""})
-        why = (
-            "tag removal needs --allow-tag-removal" if finding.tag_repair == "untag" else "not repairable automatically"
-        )
-        return Change(MANUAL, sg_id, (check_id,), f"{finding.message} ({why})")
-
-
-def _sgs_of(change: Change) -> list[str]:
-    """The SG a change writes to and every SG its rules name as a peer."""
-    peers = [pair["GroupId"] for permission in change.permissions for pair in permission["UserIdGroupPairs"]]
-    return [change.security_group_id, *peers]
-
-
-def _kind(check_id: str) -> Kind:
-    return CHECKS_BY_ID[check_id].kind
-
-
-def _unique(changes: Iterable[Change]) -> list[Change]:
-    seen: set[tuple[str, str, str]] = set()
-    unique: list[Change] = []
-    for change in changes:
-        key = (change.action, change.security_group_id, change.detail)
-        if key not in seen:
-            seen.add(key)
-            unique.append(change)
-    return unique
-
-
-class ApplyFailed(Exception):
-    """A write failed: the apply stopped there. `changes` carry applied / failed / planned."""
-
-    def __init__(self, change: Change, error: ClientError, changes: tuple[Change, ...]) -> None:
-        applied = [c for c in changes if c.status == APPLIED]
-        done = "; ".join(f"{c.action} {c.security_group_id}" for c in applied) or "nothing"
-        code = error.response.get("Error", {}).get("Code", "Unknown")
-        super().__init__(f"{change.action} on {change.security_group_id} failed ({code}); applied before it: {done}")
-        self.changes = changes
-
-
-def apply(ec2: Any, changes: Iterable[Change], on_change: Any = None) -> tuple[Change, ...]:
-    """Apply the automatic changes in order (EC2 AuthorizeSecurityGroupIngress/Egress, CreateTags,
-    DeleteTags with the tag key); a rule already present counts as applied. Returns every change
-    with its status. A failed write stops the apply: raises ApplyFailed carrying what was applied
-    before it. `on_change(change)` is called after each write (for logging)."""
-    result: list[Change] = []
-    pending = list(changes)
-    for index, change in enumerate(pending):
-        if not change.automatic:
-            result.append(change)
-            continue
-        try:
-            _write(ec2, change)
-        except ClientError as error:
-            failed = replace(change, status=FAILED)
-            result.append(failed)
-            if on_change:
-                on_change(failed)
-            raise ApplyFailed(change, error, (*result, *pending[index + 1 :])) from error
-        done = replace(change, status=APPLIED)
-        result.append(done)
-        if on_change:
-            on_change(done)
-    return tuple(result)
-
-
-def _write(ec2: Any, change: Change) -> None:
-    try:
-        if change.action == AUTHORIZE_INGRESS:
-            ec2.authorize_security_group_ingress(
-                GroupId=change.security_group_id, IpPermissions=list(change.permissions)
-            )
-        elif change.action == AUTHORIZE_EGRESS:
-            ec2.authorize_security_group_egress(
-                GroupId=change.security_group_id, IpPermissions=list(change.permissions)
-            )
-        elif change.action == CREATE_TAGS:
-            tags = [{"Key": key, "Value": value} for key, value in change.tags.items()]
-            ec2.create_tags(Resources=[change.security_group_id], Tags=tags)
-        elif change.action == DELETE_TAGS:
-            if not change.tags:
-                raise ValueError("a DeleteTags request without tag keys would delete every tag")
-            ec2.delete_tags(Resources=[change.security_group_id], Tags=[{"Key": key} for key in change.tags])
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "InvalidPermission.Duplicate":
-            raise
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    cluster: str
-    level: Level
-    changes: tuple[Change, ...]
-    applied: bool
-    remaining: tuple[Change, ...] = ()
-
-    @property
-    def done(self) -> bool:
-        """Nothing needs changing, or everything was applied and the re-check found nothing left."""
-        return not self.remaining if self.applied else not self.changes
-
-    def to_json(self) -> dict[str, Any]:
-        """{"cluster", "level", "changes": [Change.to_json()], "applied": bool, "remaining": [...]}:
-        `remaining` is what the re-check after an apply still finds (the plan itself when not applied)."""
-        return {
-            "cluster": self.cluster,
-            "level": self.level.value,
-            "changes": [change.to_json() for change in self.changes],
-            "applied": self.applied,
-            "remaining": [change.to_json() for change in self.remaining],
-        }
-
-
-DEFAULT_SG_NAME = "default"
-
-
-class RemediationError(Exception):
-    """The remediation could not plan or apply; the message says why."""
+from .plan import Change, Outcome, Planner, RemediationError, foreign_carriers, preview, sgs_of
+from .settings import Scope
 
 
 def remediate(
-    discover: Any,
+    discover: Callable[[], Snapshot],
     ec2: Any,
     cluster: str,
-    level: Level,
+    scope: Scope,
     apply_changes: bool,
-    allow_tag_removal: bool = False,
-    trust_node_tags: bool = False,
-    scope: Scope | None = None,
-    on_change: Any = None,
+    on_change: Callable[[Change], None] | None = None,
     before: Snapshot | None = None,
 ) -> Outcome:
     """Re-read the live state, plan, and (when asked) apply and re-check one cluster.
@@ -480,34 +27,30 @@ def remediate(
     `discover` is a callable returning a fresh evaluate.Snapshot of the cluster (the plan never
     trusts an older view: AWS Config may trigger remediation from a stale snapshot of an already
     fixed resource). `before`: a snapshot read moments earlier in the same run, used instead of the
-    first read (each cluster is then read once before and once after applying). `scope` overrides
-    level, allow_tag_removal and trust_node_tags. `ec2` reads who else carries each SG an automatic
+    first read (each cluster is then read once before and once after applying). `scope`: the level,
+    the opt-ins and the limits (settings.Scope). `ec2` reads who else carries each SG an automatic
     change would change or name (ec2:DescribeNetworkInterfaces: such an SG is left manual) and makes
-    the writes; None plans from the snapshot alone (a preview: no carrier read, nothing applied). Raises
-    RemediationError for a cluster that does not exist or is outside the scope, ApplyFailed when a
-    write fails.
+    the writes (aws.writes.apply; `on_change(change)` after each). A plan without reading AWS is
+    plan.preview. Raises RemediationError for a cluster that does not exist or is outside the scope,
+    aws.writes.ApplyFailed when a write fails, DiscoveryError when a read fails.
     """
-    scope = scope or Scope(level=level, allow_tag_removal=allow_tag_removal, trust_node_tags=trust_node_tags)
     topology = (before or discover()).topologies.get(cluster)
     if topology is None:
         raise RemediationError(f"cluster {cluster} not found in this account and region")
-    if refusal := scope.refusal(topology):
-        raise RemediationError(refusal)
-    changes = tuple(Planner(topology, scope.level, scope=scope).plan())
+    changes = preview(topology, scope).changes
+    # Who else carries each SG an automatic change would change or name. A plan made with what was
+    # learnt can turn another change automatic (a tag removal kept manual only to spare an
+    # interface): read again until every SG the plan touches has been read (usually once).
     foreign: dict[str, str] = {}
-    if ec2 is not None:
-        # Who else carries each SG an automatic change would change or name. A plan made with what
-        # was learnt can turn another change automatic (a tag removal kept manual only to spare an
-        # interface): read again until every SG the plan touches has been read (usually once).
-        read: set[str] = set()
-        while touched := {sg for change in changes if change.automatic for sg in _sgs_of(change)} - read:
-            found = interface_carriers(ec2, touched)
-            read |= touched
-            foreign |= foreign_carriers(topology, found, scope.trust_node_tags)
-            changes = tuple(Planner(topology, scope.level, scope=scope, foreign=foreign).plan())
+    read: set[str] = set()
+    while touched := {sg for change in changes if change.automatic for sg in sgs_of(change)} - read:
+        found = interface_carriers(ec2, touched)
+        read |= touched
+        foreign |= foreign_carriers(topology, found, scope.trust_node_tags)
+        changes = tuple(Planner(topology, scope, foreign).plan())
     if not apply_changes or not any(change.automatic for change in changes):
         return Outcome(cluster, scope.level, changes, applied=False, remaining=changes)
     applied = apply(ec2, changes, on_change)
     after = discover().topologies.get(cluster)
-    remaining = tuple(Planner(after, scope.level, scope=scope, foreign=foreign).plan()) if after else ()
+    remaining = tuple(Planner(after, scope, foreign).plan()) if after else ()
     return Outcome(cluster, scope.level, applied, applied=True, remaining=remaining)

@@ -35,22 +35,22 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
-from botocore.config import Config
 
+from .aws.clients import client_config
+from .aws.writes import ApplyFailed
 from .discovery import Discovery, DiscoveryError
 from .evaluate import Snapshot, sg_usage
 from .invocation import InvocationRefused, Target, invocation_target
 from .model import Topology
-from .remediation import APPLIED, ApplyFailed, Change, Outcome, RemediationError, Scope, remediate
+from .names import ACCOUNT_ID, CLUSTER_NAME, ROLE_NAME, SECURITY_GROUP_ID, role_arn
+from .plan import APPLIED, Change, Outcome, RemediationError
+from .remediation import remediate
 from .requirements import Level
+from .settings import Scope
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "eks-sg-rule-remediation"))
 
-SG_ID = re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?")
-CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]{0,99}")
-ACCOUNT_ID = re.compile(r"[0-9]{12}")
-ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, user_agent_extra="eks-sg-rule-remediation")
+CLIENT_CONFIG = client_config("eks-sg-rule-remediation")
 
 
 # The function's environment (template.yaml sets each from the stack parameter named after it).
@@ -149,7 +149,7 @@ class Request:
         """Why this cluster is outside the request's scope (the deployment's and the input's), or None."""
         if self.also_matching is not None and not self.also_matching.fullmatch(topology.cluster.name):
             return f"cluster {topology.cluster.name} does not match the input's ClusterNamePattern"
-        return self.scope.refusal(topology)
+        return self.scope.refusal(topology.cluster)
 
 
 def _flag(event: dict[str, Any], name: str, default: bool) -> bool:
@@ -175,7 +175,7 @@ def _exempt(value: Any) -> frozenset[str]:
     if items is None:
         raise RemediationError(f"ExemptSecurityGroupIds must be a comma-separated list, got {value!r}")
     ids = frozenset(str(item).strip() for item in items if str(item).strip())
-    bad = sorted(i for i in ids if not SG_ID.fullmatch(i))
+    bad = sorted(i for i in ids if not SECURITY_GROUP_ID.fullmatch(i))
     if bad:
         raise RemediationError(f"ExemptSecurityGroupIds holds values that are not SG ids: {', '.join(bad)}")
     return ids
@@ -241,7 +241,9 @@ def parse_request(event: Any, deployment: Deployment | None = None, invoked_func
     if not isinstance(event, dict):
         raise RemediationError("the remediation input must be a JSON object")
     resource_id = event.get("ResourceId")
-    if not isinstance(resource_id, str) or not (SG_ID.fullmatch(resource_id) or CLUSTER_NAME.fullmatch(resource_id)):
+    if not isinstance(resource_id, str) or not (
+        SECURITY_GROUP_ID.fullmatch(resource_id) or CLUSTER_NAME.fullmatch(resource_id)
+    ):
         raise RemediationError(
             f"ResourceId must be an EKS cluster name or a security group id (sg-…), got {resource_id!r}"
         )
@@ -265,7 +267,7 @@ def parse_request(event: Any, deployment: Deployment | None = None, invoked_func
         cluster_name_pattern=deployment.cluster_name_pattern or asked_pattern,
         allow_tag_removal=_flag(event, "AllowTagRemoval", False),
         trust_node_tags=_flag(event, "TrustNodeTags", False),
-        only_security_group=resource_id if SG_ID.fullmatch(resource_id) else None,
+        only_security_group=resource_id if SECURITY_GROUP_ID.fullmatch(resource_id) else None,
     )
     account, role = (target.account_id, target.execution_role_name) if target is not None else (None, None)
     return Request(resource_id, scope, _flag(event, "DryRun", True), account, role, asked_pattern if both else None)
@@ -276,10 +278,9 @@ def _session(request: Request, context: Any) -> Any:
     if not request.execution_role_name:
         return boto3.session.Session()
     function_arn = str(getattr(context, "invoked_function_arn", "") or "arn:aws:")
-    partition = function_arn.split(":")[1] or "aws"
-    role_arn = f"arn:{partition}:iam::{request.account_id}:role/{request.execution_role_name}"
+    arn = role_arn(function_arn.split(":")[1], request.account_id or "", request.execution_role_name)
     credentials = boto3.client("sts", config=CLIENT_CONFIG).assume_role(
-        RoleArn=role_arn, RoleSessionName="eks-sg-rule-remediation"
+        RoleArn=arn, RoleSessionName="eks-sg-rule-remediation"
     )["Credentials"]
     return boto3.session.Session(
         aws_access_key_id=credentials["AccessKeyId"],
@@ -370,8 +371,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         names, before = _clusters_for(request, discovery)
         for name in names:
             outcome = remediate(
-                functools.partial(discovery.snapshot, clusters=[name]), ec2, name, request.scope.level,
-                not request.dry_run, scope=request.scope, on_change=_log_change(name), before=before,
+                functools.partial(discovery.snapshot, clusters=[name]), ec2, name, request.scope,
+                not request.dry_run, on_change=_log_change(name), before=before,
             )  # fmt: skip
             outcomes.append(outcome)
             logger.info(

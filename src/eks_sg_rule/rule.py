@@ -1,4 +1,4 @@
-"""The rdklib ConfigRule: triggers -> discovery -> evaluate -> reporting (what is written to AWS Config)."""
+"""The rdklib ConfigRule: triggers -> discovery -> evaluate -> config_results (what is written to AWS Config)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,20 @@ from aws_lambda_powertools import Logger
 from rdklib import ConfigRule, Evaluation
 
 from .config_items import item_exists, normalise
+from .config_results import EvaluationWriter, changes_only, current_results, without_stored_result
 from .discovery import Discovery
 from .evaluate import (
     CLUSTER_TYPE,
     SECURITY_GROUP_TYPE,
     ResourceEvaluation,
-    Settings,
     Snapshot,
     evaluate,
     not_applicable,
 )
 from .invocation import FunctionArn
-from .parameters import settings_from
-from .reporting import EvaluationWriter, changes_only, current_results, without_stored_result
+from .names import role_arn
+from .parameters import InvalidParametersError, settings_from
+from .settings import Settings
 
 APPLICABLE_RESOURCES = [CLUSTER_TYPE, SECURITY_GROUP_TYPE]
 NOT_CARRIED = (
@@ -50,7 +51,7 @@ class SweepIncomplete(Exception):
 class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
     """Every EKS cluster and the SGs it uses, against the EKS security-group requirements.
 
-    rdklib dispatches the event; evaluations are written here (reporting.EvaluationWriter), which
+    rdklib dispatches the event; evaluations are written here (config_results.EvaluationWriter), which
     retries what Config refuses, so the rule hands rdklib an empty list (and rdklib then sends one
     empty PutEvaluations, which Config accepts). The Evaluator is built with
     `is_applicable_status=True`, so every configuration item status reaches `evaluate_change`,
@@ -67,7 +68,7 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         self.context = context
         self.written = 0
         # Periodic changes-only runs: evaluations written because Config returned no result for
-        # them, by ComplianceType (reporting.without_stored_result); None when not computed.
+        # them, by ComplianceType (config_results.without_stored_result); None when not computed.
         self.without_stored_result: dict[str, int] | None = None
 
     def evaluate_parameters(self, rule_parameters: dict[str, Any]) -> Settings:
@@ -184,8 +185,11 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         role_name = _parameters(event).get("ExecutionRoleName")
         if not role_name:
             return None
-        partition = str(event.get("configRuleArn", "arn:aws:")).split(":")[1] or "aws"
-        return f"arn:{partition}:iam::{event.get('accountId')}:role/{role_name}"
+        partition = str(event.get("configRuleArn", "arn:aws:")).split(":")[1]
+        try:
+            return role_arn(partition, str(event.get("accountId")), str(role_name))
+        except ValueError as error:
+            raise InvalidParametersError(f"ExecutionRoleName {role_name!r} gives no role ARN: {error}") from None
 
     def _refuse_foreign_account(self, event: dict[str, Any]) -> None:
         own = FunctionArn.parse(getattr(self.context, "invoked_function_arn", None))

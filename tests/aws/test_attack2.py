@@ -14,9 +14,11 @@ import pytest
 from demo.seed import _Seeder
 
 from eks_sg_rule.discovery import Discovery
-from eks_sg_rule.remediation import MANUAL, remediate
+from eks_sg_rule.plan import MANUAL
+from eks_sg_rule.remediation import remediate
 from eks_sg_rule.remediation_handler import RemediationFailed, lambda_handler
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.settings import Scope
 from tests.conftest import ACCOUNT, REGION, LambdaContext
 from tests.deploy.deployment import deploy_widest
 
@@ -72,7 +74,7 @@ def test_cluster_sg_on_a_database_is_named_as_a_peer_automatically(seeder: _Seed
     db_sg = seeder.security_group("payments-db", "db")
     [db] = seeder.instances(1, [db_sg, cluster_sg], {"Name": "payments-db"})  # someone put the cluster SG on it
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     # Sanity: the write happened, and it reaches the database (an instance outside the cluster).
     naming = [
@@ -86,7 +88,7 @@ def test_cluster_sg_on_a_database_is_named_as_a_peer_automatically(seeder: _Seed
 def test_cluster_sg_exemption_without_foreign_carrier_still_applies(seeder: _Seeder) -> None:
     """Control: with only EKS's own interfaces carrying the cluster SG the rules are automatic."""
     _cluster_sg, _node = kubelet_gap_cluster(seeder)
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
     assert applied(outcome)
     assert outcome.done
 
@@ -97,7 +99,7 @@ def test_node_sg_also_on_a_stopped_instance_stays_manual(seeder: _Seeder) -> Non
     seeder.ec2.stop_instances(InstanceIds=[other])
     before = rules_of(seeder, node)
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     assert rules_of(seeder, node) == before
     assert all(node not in (c.security_group_id, *json.dumps(c.permissions).split('"')) for c in applied(outcome))
@@ -113,7 +115,7 @@ def test_forged_control_plane_interface_once_attached_is_foreign(seeder: _Seeder
     seeder.ec2.attach_network_interface(NetworkInterfaceId=eni, InstanceId=box, DeviceIndex=1)
     before = rules_of(seeder, node)
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     assert rules_of(seeder, node) == before
     assert any(c.action == MANUAL and eni in c.detail for c in outcome.changes)
@@ -128,7 +130,7 @@ def test_forged_unattached_control_plane_interface_is_not_the_control_plane(seed
         "available"
     )
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     # The rule on/naming `node` was written, then the forged interface goes onto an outside instance.
     [box] = seeder.instances(1, [seeder.security_group("box", "box")], {"Name": "box"})
@@ -143,7 +145,7 @@ def test_a_tags_only_instance_carrying_a_trusted_sg_is_not_foreign(seeder: _Seed
     seeder.instances(1, [node, db_sg], {"Name": "payments-db", TAG: "shared"})  # a user-set tag
     before = rules_of(seeder, node)
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     assert applied(outcome) == [] and rules_of(seeder, node) == before
 
@@ -152,7 +154,7 @@ def test_forged_nodegroup_name_outside_its_asg_is_not_trusted(seeder: _Seeder) -
     cluster_sg, node = kubelet_gap_cluster(seeder)
     db_sg = seeder.security_group("payments-db", "db")
     seeder.instances(1, [db_sg], {"eks:nodegroup-name": "ng", "eks:cluster-name": "c1"})
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
     assert all(db_sg not in json.dumps(c.permissions) and c.security_group_id != db_sg for c in applied(outcome))
     assert db_sg not in json.dumps(rules_of(seeder, node) + rules_of(seeder, cluster_sg))
 
@@ -163,7 +165,7 @@ def test_many_interfaces_pagination_still_sees_the_foreign_one(seeder: _Seeder) 
         seeder.ec2.create_network_interface(SubnetId=seeder.subnets[1], Groups=[node], Description="Amazon EKS c1")
     [other] = seeder.instances(1, [node], {"Name": "stray"})
     before = rules_of(seeder, node)
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
     assert rules_of(seeder, node) == before
     assert any(other in c.detail for c in outcome.changes)
 
@@ -189,7 +191,9 @@ def chained_tags(seeder: _Seeder) -> tuple[str, str, str]:
 
 def test_two_deletes_in_one_plan_never_strand_an_interface(seeder: _Seeder) -> None:
     a, b, c = chained_tags(seeder)
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True, allow_tag_removal=True)
+    outcome = remediate(
+        discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM, allow_tag_removal=True), apply_changes=True
+    )
     deletes = [(x.security_group_id, x.status) for x in outcome.changes if x.checks == ("TAG_OWNED",)]
     assert has_tag(seeder, a)
     assert has_tag(seeder, b) or has_tag(seeder, c)  # ng2's interface keeps one
@@ -202,7 +206,9 @@ def test_a_delete_that_becomes_automatic_in_the_replan_is_carrier_checked(seeder
     seeder.instances(1, [b], {"Name": "db-b"})
     [db_c] = seeder.instances(1, [c], {"Name": "db-c"})
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True, allow_tag_removal=True)
+    outcome = remediate(
+        discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM, allow_tag_removal=True), apply_changes=True
+    )
 
     on_c = [x for x in outcome.changes if x.security_group_id == c and x.checks == ("TAG_OWNED",)]
     # What should happen: c is carried by db-c, outside c1: its change stays manual, its tag stays.

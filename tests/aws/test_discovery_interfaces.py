@@ -11,11 +11,12 @@ import boto3
 import pytest
 from demo.seed import SeededAccount, _Seeder
 
-from eks_sg_rule.checks import Status
 from eks_sg_rule.discovery import Discovery
-from eks_sg_rule.evaluate import Settings, evaluate
+from eks_sg_rule.evaluate import evaluate
 from eks_sg_rule.model import Membership, Topology
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.results import Status
+from eks_sg_rule.settings import Settings
 from tests.conftest import ACCOUNT, REGION
 
 

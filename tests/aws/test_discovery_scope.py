@@ -9,8 +9,9 @@ import boto3
 import pytest
 
 from eks_sg_rule.discovery import ClusterUsers, control_plane_cluster
-from eks_sg_rule.evaluate import Settings, evaluate
+from eks_sg_rule.evaluate import evaluate
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.settings import Settings
 from tests.aws.accounts import Account
 from tests.conftest import REGION
 

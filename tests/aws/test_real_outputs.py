@@ -49,8 +49,8 @@ from botocore.stub import Stubber
 
 from eks_sg_rule.discovery import Carrier, _ClusterReads, _node_from_instance, interface_carriers
 from eks_sg_rule.model import Cluster, Membership, Node, NodeGroup, NodeGroupKind, SecurityGroup, Topology
-from eks_sg_rule.remediation import Planner, Scope, foreign_carriers
-from eks_sg_rule.requirements import Level
+from eks_sg_rule.plan import Planner, foreign_carriers
+from eks_sg_rule.settings import Scope
 
 ACCOUNT = "111122223333"
 AWS_ACCOUNT = "999988887777"
@@ -282,7 +282,7 @@ def test_service_interfaces_carrying_the_cluster_sg_are_foreign_and_named(
     where = f"{item['NetworkInterfaceId']} ({said})"
     assert foreign == {CLUSTER_SG: f"{CLUSTER_SG} is also on network interface {where}, outside cluster prod"}
     # The repair that would name the cluster SG stays manual, with that reason.
-    planner = Planner(topology(), Level.MINIMUM, scope=Scope(trust_node_tags=True), foreign=foreign)
+    planner = Planner(topology(), Scope(trust_node_tags=True), foreign=foreign)
     assert planner._refusal(CLUSTER_SG, target=False) == foreign[CLUSTER_SG]
 
 
@@ -465,7 +465,7 @@ TRUNK_ON_NODE = node_interface(
 def test_a_plan_touching_a_leaked_interfaces_sg_is_manual_with_the_reason(ec2: tuple[Any, Stubber]) -> None:
     found = carriers_of(ec2, CONTROL_PLANE, NODE_PRIMARY, LEAKED_CNI)
     foreign = foreign_carriers(topology(), found)
-    planner = Planner(topology(), Level.MINIMUM, foreign=foreign)
+    planner = Planner(topology(), foreign=foreign)
     assert planner._refusal(CLUSTER_SG, target=False) == (
         f"{CLUSTER_SG} is on leaked VPC CNI interface {LEAKED_CNI['NetworkInterfaceId']}: delete it"
     )

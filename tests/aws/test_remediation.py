@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 
-from eks_sg_rule.evaluate import Settings, evaluate
-from eks_sg_rule.remediation import MANUAL, RemediationError, remediate
+from eks_sg_rule.evaluate import evaluate
+from eks_sg_rule.plan import MANUAL, RemediationError
+from eks_sg_rule.remediation import remediate
 from eks_sg_rule.remediation_handler import lambda_handler, parse_request
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.settings import Scope, Settings
 from tests.aws.accounts import Account, self_all
 from tests.conftest import LambdaContext
 from tests.deploy.deployment import deploy_widest
@@ -58,7 +60,7 @@ def test_plan_adds_group_pair_rules_only_and_changes_nothing(account: Account) -
     before = account.ec2.describe_security_groups(GroupIds=[node])["SecurityGroups"][0]["IpPermissions"]
 
     outcome = remediate(
-        account.discovery().snapshot, account.ec2, "c1", Level.MINIMUM, apply_changes=False, trust_node_tags=True
+        account.discovery().snapshot, account.ec2, "c1", Scope(Level.MINIMUM, trust_node_tags=True), apply_changes=False
     )
 
     assert not outcome.applied
@@ -82,10 +84,10 @@ def test_apply_fixes_the_cluster_and_a_second_run_changes_nothing(account: Accou
     assert cluster_compliance(account, Level.MINIMUM) == "NON_COMPLIANT"
 
     first = remediate(
-        account.discovery().snapshot, account.ec2, "c1", Level.MINIMUM, apply_changes=True, trust_node_tags=True
+        account.discovery().snapshot, account.ec2, "c1", Scope(Level.MINIMUM, trust_node_tags=True), apply_changes=True
     )
     second = remediate(
-        account.discovery().snapshot, account.ec2, "c1", Level.MINIMUM, apply_changes=True, trust_node_tags=True
+        account.discovery().snapshot, account.ec2, "c1", Scope(Level.MINIMUM, trust_node_tags=True), apply_changes=True
     )
 
     assert first.applied and first.done
@@ -101,7 +103,11 @@ def test_recommended_level_merges_overlapping_needs_and_leaves_cidr_openings_to_
     )
 
     outcome = remediate(
-        account.discovery().snapshot, account.ec2, "c1", Level.RECOMMENDED, apply_changes=True, trust_node_tags=True
+        account.discovery().snapshot,
+        account.ec2,
+        "c1",
+        Scope(Level.RECOMMENDED, trust_node_tags=True),
+        apply_changes=True,
     )
 
     by_action: dict[str, list[Any]] = {}
@@ -127,7 +133,7 @@ def test_duplicate_owned_tags_are_removed_only_when_allowed(account: Account) ->
     account.cluster("c1", cluster_sg)
     account.nodes("c1", [node, cluster_sg], **{"eks:nodegroup-name": "ng"})
 
-    refused = remediate(account.discovery().snapshot, account.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    refused = remediate(account.discovery().snapshot, account.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
     assert [(c.action, c.security_group_id) for c in refused.changes] == [(MANUAL, node)]
     assert "--allow-tag-removal" in refused.changes[0].detail
     assert cluster_compliance(account, Level.MINIMUM) == "NON_COMPLIANT"
@@ -136,10 +142,8 @@ def test_duplicate_owned_tags_are_removed_only_when_allowed(account: Account) ->
         account.discovery().snapshot,
         account.ec2,
         "c1",
-        Level.MINIMUM,
+        Scope(Level.MINIMUM, allow_tag_removal=True, trust_node_tags=True),
         apply_changes=True,
-        allow_tag_removal=True,
-        trust_node_tags=True,
     )
     assert [(c.action, c.security_group_id) for c in allowed.changes] == [("delete_tags", node)]
     assert allowed.done
@@ -150,7 +154,7 @@ def test_duplicate_owned_tags_are_removed_only_when_allowed(account: Account) ->
 
 def test_unknown_cluster_is_a_clear_error(account: Account) -> None:
     with pytest.raises(RemediationError, match="cluster nope not found"):
-        remediate(account.discovery().snapshot, account.ec2, "nope", Level.MINIMUM, apply_changes=False)
+        remediate(account.discovery().snapshot, account.ec2, "nope", Scope(Level.MINIMUM), apply_changes=False)
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,12 @@ import pytest
 from demo.seed import _Seeder
 
 from eks_sg_rule.discovery import Discovery
-from eks_sg_rule.evaluate import Settings, evaluate
-from eks_sg_rule.remediation import MANUAL, UNTRUSTED, remediate
+from eks_sg_rule.evaluate import evaluate
+from eks_sg_rule.plan import MANUAL, UNTRUSTED
+from eks_sg_rule.remediation import remediate
 from eks_sg_rule.remediation_handler import RemediationFailed, lambda_handler
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.settings import Scope, Settings
 from tests.conftest import ACCOUNT, REGION, ApiCalls, LambdaContext
 from tests.deploy.deployment import deploy_widest
 
@@ -83,7 +85,7 @@ def test_1_a_tagged_attacker_instance_never_gets_a_rule(
     seeder.instances(1, [db], {"eks:cluster-name": "prod-managed", "Name": "payments-db"}, subnets=subnets)
     before = rules_of(seeder, db)
 
-    plan = remediate(discover(seeder), seeder.ec2, "prod-managed", Level.RECOMMENDED, apply_changes=False)
+    plan = remediate(discover(seeder), seeder.ec2, "prod-managed", Scope(Level.RECOMMENDED), apply_changes=False)
     for change in plan.changes:
         assert change.action == MANUAL or db not in json.dumps(change.permissions)
     if not other_vpc:
@@ -110,7 +112,7 @@ def test_1_trust_node_tags_is_the_operators_explicit_choice(seeder: _Seeder) -> 
     seeder.instances(1, [db], {"eks:cluster-name": "prod-managed"})
 
     outcome = remediate(
-        discover(seeder), seeder.ec2, "prod-managed", Level.MINIMUM, apply_changes=True, trust_node_tags=True
+        discover(seeder), seeder.ec2, "prod-managed", Scope(Level.MINIMUM, trust_node_tags=True), apply_changes=True
     )
     assert any(c.status == "applied" and db in json.dumps(c.permissions) for c in outcome.changes)
 
@@ -129,7 +131,7 @@ def test_2_another_clusters_sg_is_never_changed(seeder: _Seeder) -> None:
     seeder.managed_instances("c1", "ng", 1, [shared])
     before = rules_of(seeder, shared)
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     assert rules_of(seeder, shared) == before
     refused = [c for c in outcome.changes if c.security_group_id == shared]
@@ -180,7 +182,9 @@ def test_3_tag_removal_keeps_exactly_one_tagged_sg(seeder: _Seeder) -> None:
     seeder.managed_nodegroup("c1", "ng", seeder.launch_template("c1-ng", [a, b]))
     seeder.managed_instances("c1", "ng", 1, [a, b])
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True, allow_tag_removal=True)
+    outcome = remediate(
+        discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM, allow_tag_removal=True), apply_changes=True
+    )
 
     assert [(c.action, c.status) for c in outcome.changes if c.checks == ("TAG_OWNED",)] == [("delete_tags", "applied")]
     tagged = [
@@ -198,7 +202,7 @@ def test_4_an_untagged_multi_sg_node_is_tagged_on_its_own_sg(seeder: _Seeder) ->
     cluster_sg, node, extra = untagged_multi_sg_cluster(seeder)
     assert verdict(seeder, "c1") == "NON_COMPLIANT"
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     [tag] = [c for c in outcome.changes if c.action == "create_tags"]
     assert tag.security_group_id in (node, extra) and tag.security_group_id != cluster_sg
@@ -258,12 +262,12 @@ class FailingSecond:
 
 
 def test_5_a_failed_write_stops_and_names_what_was_applied(seeder: _Seeder) -> None:
-    from eks_sg_rule.remediation import ApplyFailed
+    from eks_sg_rule.aws.writes import ApplyFailed
 
     seeder.dual_stack_ipv4()  # two rules to add at the recommended level
     ec2 = FailingSecond(seeder.ec2)
     with pytest.raises(ApplyFailed, match=r"failed \(UnauthorizedOperation\); applied before it: authorize_") as caught:
-        remediate(discover(seeder), ec2, "dual-stack-v4", Level.RECOMMENDED, apply_changes=True)
+        remediate(discover(seeder), ec2, "dual-stack-v4", Scope(Level.RECOMMENDED), apply_changes=True)
     statuses = [c.status for c in caught.value.changes if c.automatic]
     assert statuses[:2] == ["applied", "failed"]
     assert all(s == "planned" for s in statuses[2:])
@@ -289,13 +293,15 @@ def test_remediation_never_opens_a_cidr_never_revokes_and_changes_nothing_twice(
             calls.append(name)
             return getattr(ec2, name)
 
-    first = remediate(discover(seeder), Recording(), "kubelet-blocked", Level.RECOMMENDED, True, trust_node_tags=True)
+    first = remediate(
+        discover(seeder), Recording(), "kubelet-blocked", Scope(Level.RECOMMENDED, trust_node_tags=True), True
+    )
     for change in first.changes:
         for permission in change.permissions:
             assert not permission.get("IpRanges") and not permission.get("Ipv6Ranges")
             assert not permission.get("PrefixListIds")
     assert not [c for c in calls if c.startswith("revoke")]
-    second = remediate(discover(seeder), ec2, "kubelet-blocked", Level.RECOMMENDED, True, trust_node_tags=True)
+    second = remediate(discover(seeder), ec2, "kubelet-blocked", Scope(Level.RECOMMENDED, trust_node_tags=True), True)
     assert [c for c in second.changes if c.automatic] == []
 
 
@@ -329,7 +335,7 @@ def test_the_vpc_default_sg_is_never_changed_nor_named_automatically(seeder: _Se
     [default_sg] = seeded.node_sg_ids
     before = rules_of(seeder, seeded.cluster_sg_id or "")
 
-    outcome = remediate(discover(seeder), seeder.ec2, seeded.name, Level.MINIMUM, apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, seeded.name, Scope(Level.MINIMUM), apply_changes=True)
 
     naming_default = [c for c in outcome.changes if default_sg in (c.security_group_id, *c.detail.split())]
     assert naming_default and all(c.status == MANUAL for c in naming_default)

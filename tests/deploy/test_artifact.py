@@ -124,6 +124,9 @@ def test_the_artifact_holds_what_the_handlers_import(build: Path, function: str)
     assert not (artifact / "boto3").exists() and not (artifact / "botocore").exists()  # the runtime's own
     assert {p.name for p in (artifact / "eks_sg_rule").iterdir() if p.name != "__pycache__"} == {
         p.name for p in (ROOT / "src" / "eks_sg_rule").iterdir() if p.suffix in (".py", ".typed")
+    } | {"aws"}  # the AWS access package; report/ (the CLI's output, matplotlib) stays out
+    assert {p.name for p in (artifact / "eks_sg_rule" / "aws").iterdir() if p.name != "__pycache__"} == {
+        p.name for p in (ROOT / "src" / "eks_sg_rule" / "aws").glob("*.py")
     }
     # Never bytecode of the building Python (3.11) or of any Python but the runtime's.
     foreign = [p for p in bytecode(artifact) if not p.name.endswith(".cpython-313.pyc")]

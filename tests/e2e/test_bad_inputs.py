@@ -132,6 +132,12 @@ CASES = [
         error="ReportUnchanged must be true or false",
     ),
     Case(
+        # names.role_arn: refused before any AWS call (it once became an ARN that STS rejected).
+        "execution-role-name-not-a-role-name",
+        lambda: with_parameters(json.dumps({"ExecutionRoleName": "member role/../x"})),
+        error="ExecutionRoleName 'member role/../x' gives no role ARN: not an IAM role name",
+    ),
+    Case(
         "pattern-1024-characters-matching-nothing",
         lambda: with_parameters(json.dumps({"ClusterNamePattern": "x" * 1024})),
         not_applicable=("c1",),

@@ -114,4 +114,4 @@ def test_fix_passes_trust_node_tags_through(account: SeededAccount, monkeypatch:
     monkeypatch.setattr(cli, "remediate", spy)
     fix("--cluster", "two-owned", "--trust-node-tags")
     fix("--cluster", "two-owned")
-    assert [kwargs["trust_node_tags"] for kwargs in seen] == [True, False]
+    assert [kwargs["scope"].trust_node_tags for kwargs in seen] == [True, False]

@@ -17,7 +17,7 @@ from demo.seed import SeededAccount, seed_account
 from moto.eks.models import eks_backends
 
 from eks_sg_rule.handler import lambda_handler as rule_handler
-from eks_sg_rule.remediation import MANUAL
+from eks_sg_rule.plan import MANUAL
 from eks_sg_rule.remediation_handler import RemediationFailed
 from eks_sg_rule.remediation_handler import lambda_handler as remediation_handler
 from tests.conftest import ACCOUNT, REGION, ConfigResultStore, LambdaContext, load_event

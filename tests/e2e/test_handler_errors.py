@@ -194,7 +194,7 @@ REFUSED = {
 @pytest.fixture
 def one_cluster_config(stub_client: Callable[[str], Stubber], monkeypatch: pytest.MonkeyPatch) -> Stubber:
     """One cluster (NOT_APPLICABLE: no nodes), no held results, and Config's side stubbed; no retry sleeps."""
-    monkeypatch.setattr("eks_sg_rule.reporting.time.sleep", lambda _: None)
+    monkeypatch.setattr("eks_sg_rule.config_results.time.sleep", lambda _: None)
     boto3.client("eks", region_name=REGION).create_cluster(
         name="c1", roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig={"subnetIds": []}
     )

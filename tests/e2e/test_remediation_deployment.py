@@ -15,7 +15,7 @@ import boto3
 import pytest
 from demo.seed import _Seeder
 
-from eks_sg_rule.remediation import RemediationError
+from eks_sg_rule.plan import RemediationError
 from eks_sg_rule.remediation_handler import (
     ENV_ALLOW_TAG_REMOVAL,
     ENV_CLUSTER_NAME_PATTERN,

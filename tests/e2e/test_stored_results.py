@@ -26,8 +26,8 @@ from botocore.stub import Stubber
 from demo.seed import SeededAccount, seed_account
 from rdklib.clientfactory import ClientFactory
 
+from eks_sg_rule.config_results import StoredResult, current_results
 from eks_sg_rule.handler import lambda_handler
-from eks_sg_rule.reporting import StoredResult, current_results
 from tests.conftest import REGION, ConfigResultStore, LambdaContext, load_event
 
 RULE = "eks-security-group-requirements"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-from eks_sg_rule.checks import CheckResult, Judge
+from eks_sg_rule.checks import Judge
 from eks_sg_rule.model import (
     Cluster,
     IpFamily,
@@ -18,6 +18,7 @@ from eks_sg_rule.model import (
     Topology,
 )
 from eks_sg_rule.requirements import CHECKS_BY_ID
+from eks_sg_rule.results import CheckResult
 
 CP_SUBNETS = ("10.0.0.0/24", "10.0.1.0/24")
 

@@ -7,10 +7,11 @@ import re
 
 import pytest
 
-from eks_sg_rule.checks import Status
-from eks_sg_rule.evaluate import Settings, Snapshot, evaluate
+from eks_sg_rule.evaluate import Snapshot, evaluate
 from eks_sg_rule.model import IpFamily
 from eks_sg_rule.requirements import CHECKS, Level
+from eks_sg_rule.results import Status
+from eks_sg_rule.settings import Settings
 from tests.engine.builders import eks_default, everything, judge, nodegroup, owned, sg, tcp, topology, udp
 
 SELF_MANAGED_NODE_RULES = [

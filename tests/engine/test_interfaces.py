@@ -12,10 +12,11 @@ from collections.abc import Iterable
 
 import pytest
 
-from eks_sg_rule.checks import Status
-from eks_sg_rule.evaluate import Settings, judge_cluster
+from eks_sg_rule.evaluate import judge_cluster
 from eks_sg_rule.model import Interface, Membership, Node, NodeGroup, NodeGroupKind, Topology
 from eks_sg_rule.requirements import CHECKS, Level, interface_table
+from eks_sg_rule.results import Status
+from eks_sg_rule.settings import Settings
 from tests.engine.builders import everything, judge, owned, sg, tcp, topology
 
 

@@ -14,10 +14,10 @@ import ipaddress
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eks_sg_rule.checks import Status
 from eks_sg_rule.model import Permission, SecurityGroup, Topology
 from eks_sg_rule.network import Endpoint, reach
 from eks_sg_rule.requirements import CHECKS, Kind
+from eks_sg_rule.results import Status
 from tests.engine.builders import everything, judge, nodegroup, owned, sg, tcp, topology, udp
 
 SG_IDS = ("sg-cluster", "sg-cp", "sg-node")

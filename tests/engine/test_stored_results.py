@@ -1,12 +1,12 @@
-"""Comparing new evaluations with the results AWS Config holds (reporting.py), without AWS."""
+"""Comparing new evaluations with the results AWS Config holds (config_results.py), without AWS."""
 
 from __future__ import annotations
 
 import pytest
 
-from eks_sg_rule.checks import Status
+from eks_sg_rule.config_results import StoredResult, changes_only, same_annotation, without_stored_result
 from eks_sg_rule.evaluate import CLUSTER_TYPE, SECURITY_GROUP_TYPE, ResourceEvaluation, fit
-from eks_sg_rule.reporting import StoredResult, changes_only, same_annotation, without_stored_result
+from eks_sg_rule.results import Status
 
 LONG = fit("WORKER_SG_MINIMUM: " + "nodegroup workers (sg-0123456789abcdef0) does not admit kubelet TCP 10250; " * 8)
 

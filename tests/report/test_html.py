@@ -22,9 +22,10 @@ from PIL import Image
 
 from eks_sg_rule.cli import main
 from eks_sg_rule.discovery import Discovery
-from eks_sg_rule.evaluate import Settings, evaluate
-from eks_sg_rule.report.diagram import CONTROL_PLANE, FAILED, INTERNET, OK, UNKNOWN, flow_edges
+from eks_sg_rule.evaluate import evaluate
+from eks_sg_rule.report.flows import CONTROL_PLANE, FAILED, INTERNET, OK, UNKNOWN, flow_edges
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.settings import Settings
 from tests.conftest import REGION
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,15 +1,14 @@
 """A picture of one cluster as inline SVG: control plane, node groups, their SGs, every required flow.
 
 Drawn with matplotlib (imported here only: the Lambda artifact does not carry it). Text becomes
-paths, so the SVG needs no font and nothing from the network. Which flows fail comes from the
-engine's findings (`Gap`), never from re-judging: the picture and the checks cannot disagree.
+paths, so the SVG needs no font and nothing from the network. What is drawn, the flows and their
+verdicts, is report/flows.py (no matplotlib).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from matplotlib.axes import Axes
@@ -17,19 +16,17 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from ..checks import CheckResult, Finding, Status
 from ..model import NodeGroup, Topology
-from ..requirements import Check, Direction, Flow, Kind, Level, Party, Traffic, checks_for
+from ..requirements import Level
+from ..results import CheckResult, Status
+from .flows import CONTROL_PLANE, FAILED, INTERNET, OK, UNKNOWN, Edge, flow_edges, group_sgs
 
-OK, FAILED, UNKNOWN = "ok", "failed", "unknown"
 COLOURS = {OK: "#2e7d32", FAILED: "#c62828", UNKNOWN: "#8a8a8a"}
 STYLES: dict[str, Literal["-", "--", ":"]] = {OK: "-", FAILED: "--", UNKNOWN: ":"}
 MARKS = {OK: "✓", FAILED: "✗", UNKNOWN: "?"}
 SG_COLOURS = {Status.COMPLIANT: "#2e7d32", Status.NON_COMPLIANT: "#c62828", Status.NOT_APPLICABLE: "#6d6d6d"}
 
 INTERNET_FILL = "#e8eaf6"
-CONTROL_PLANE = "control plane"
-INTERNET = "internet"
 # Layout in data units: three columns, node groups stacked on the right of the control plane.
 CP_LEFT, CP_RIGHT = 0.0, 4.9
 NG_LEFT, NG_RIGHT = 8.9, 13.4
@@ -38,106 +35,6 @@ WIDTH = 18.6
 LINE = 0.34
 EDGE_GAP = 0.62
 INCHES_PER_UNIT = 0.78
-
-
-@dataclass(slots=True)
-class Edge:
-    """One drawn flow: traffic from `source` to `target` (node group index, CONTROL_PLANE or INTERNET)."""
-
-    source: int | str
-    target: int | str
-    traffic: str  # "TCP 443", "all traffic"
-    purpose: str
-    halves: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        """`TCP 443 (API server)`."""
-        return f"{self.traffic} ({self.purpose})"
-
-    @property
-    def status(self) -> str:
-        """Failed when either side's half fails; ok when a half was judged and none failed."""
-        if FAILED in self.halves:
-            return FAILED
-        return OK if OK in self.halves else UNKNOWN
-
-
-def _group_sgs(group: NodeGroup) -> frozenset[str]:
-    return frozenset(sg for node in group.nodes for sg in node.security_group_ids)
-
-
-def _matches(flow: Flow, finding: Finding) -> bool:
-    gap = finding.gap
-    if gap is None or gap.direction is not flow.direction or gap.traffic is not flow.traffic:
-        return False
-    return flow.traffic is not Traffic.TCP or bool(gap.ports.intersection(flow.ports))
-
-
-def _peer_sgs(topology: Topology, party: Party) -> frozenset[str]:
-    """The SGs a repair of a flow towards `party` would reference (empty: an address range)."""
-    cluster = topology.cluster
-    if party is Party.CONTROL_PLANE:
-        return frozenset(cluster.control_plane_sg_ids)
-    if party is Party.WORKERS:
-        return topology.worker_sg_ids
-    if party is Party.CLUSTER_SG:
-        return frozenset([cluster.cluster_sg_id] if cluster.cluster_sg_id else [])
-    return frozenset()
-
-
-def _half_status(
-    topology: Topology, check: Check, flow: Flow, result: CheckResult | None, group_sgs: frozenset[str] | None
-) -> str:
-    """Whether this check's half of the flow holds for the node group (None: no node group involved)."""
-    if result is None or result.status is Status.NOT_APPLICABLE:
-        return UNKNOWN
-    if result.status is Status.COMPLIANT:
-        return OK
-    peers = _peer_sgs(topology, flow.peer)
-    for finding in result.findings:
-        if not _matches(flow, finding) or finding.gap is None:
-            continue
-        gap_peers = set(finding.gap.peer_sg_ids)
-        if (gap_peers and not gap_peers & peers) or (not gap_peers and flow.peer is not Party.ANYWHERE):
-            continue
-        if group_sgs is None:
-            return FAILED
-        if check.subject is Party.WORKERS and finding.security_group_id in group_sgs:
-            return FAILED
-        if check.subject is not Party.WORKERS and set(finding.gap.peer_sg_ids if finding.gap else ()) & group_sgs:
-            return FAILED
-    return OK
-
-
-def _ends(check: Check, flow: Flow, group: int) -> tuple[int | str, int | str]:
-    """Traffic's source and target: an ingress rule on the subject admits traffic from the peer."""
-    places: dict[Party, int | str] = {
-        Party.CONTROL_PLANE: CONTROL_PLANE,
-        Party.CLUSTER_SG: CONTROL_PLANE,
-        Party.WORKERS: group,
-        Party.ANYWHERE: INTERNET,
-    }
-    subject, peer = places[check.subject], places[flow.peer]
-    return (peer, subject) if flow.direction is Direction.INGRESS else (subject, peer)
-
-
-def flow_edges(topology: Topology, level: Level, results: Mapping[str, CheckResult]) -> list[Edge]:
-    """Every required flow of the level, once per node group, both halves (control plane's, nodes') merged."""
-    edges: dict[tuple[int | str, int | str, str], Edge] = {}
-    groups = [_group_sgs(group) for group in topology.node_groups]
-    for check in checks_for(level):
-        if check.kind is not Kind.FLOWS:
-            continue
-        for flow in check.flows:
-            involves_nodes = Party.WORKERS in (check.subject, flow.peer)
-            for index in range(len(groups)) if involves_nodes else [-1]:
-                source, target = _ends(check, flow, index)
-                key = (source, target, flow.describe())
-                edge = edges.setdefault(key, Edge(source, target, flow.describe(), flow.purpose))
-                group_sgs = groups[index] if involves_nodes else None
-                edge.halves.append(_half_status(topology, check, flow, results.get(check.id), group_sgs))
-    return list(edges.values())
 
 
 def _sg_line(sg_id: str, topology: Topology, role: str, sg_status: Mapping[str, Status]) -> tuple[str, str]:
@@ -183,7 +80,7 @@ class _Drawing:  # one figure per cluster; its methods draw one part each
     def _band(self, index: int, group: NodeGroup) -> float:
         between = [e for e in self.edges if {e.source, e.target} == {CONTROL_PLANE, index}]
         side = [e for e in self.edges if e.source == index and e.target in (index, INTERNET)]
-        lines = 1 + len(_group_sgs(group))
+        lines = 1 + len(group_sgs(group))
         return max(lines * LINE + 0.5, len(between) * EDGE_GAP + 0.4, len(side) * 0.7 + 0.5)
 
     def box(self, left: float, bottom: float, width: float, height: float, colour: str, fill: str = "#f7f9fc") -> None:
@@ -248,7 +145,7 @@ class _Drawing:  # one figure per cluster; its methods draw one part each
     def internet(self) -> None:
         if any(edge.target == INTERNET for edge in self.edges):
             self.box(NET_LEFT, self.bottom, NET_RIGHT - NET_LEFT, self.body + self.top_lane, "#5c6bc0", INTERNET_FILL)
-            anywhere = "::/0" if self.cluster.ip_family.value == "ipv6" else "0.0.0.0/0"
+            anywhere = self.cluster.anywhere
             middle = ((NET_LEFT + NET_RIGHT) / 2, self.bottom + (self.body + self.top_lane) / 2)
             self.axes.text(*middle, f"internet\n{anywhere}", ha="center", va="center", fontsize=9)
 
@@ -257,7 +154,7 @@ class _Drawing:  # one figure per cluster; its methods draw one part each
         self.axes.text(NG_LEFT + 0.15, top - 0.3, _group_title(group), fontsize=8.5, weight="bold")
         cluster_sg = self.cluster.cluster_sg_id
         roles = {cluster_sg: " (cluster SG)"} if cluster_sg else {}
-        self.sg_lines(NG_LEFT + 0.15, top - 0.3 - LINE, sorted(_group_sgs(group)), roles)
+        self.sg_lines(NG_LEFT + 0.15, top - 0.3 - LINE, sorted(group_sgs(group)), roles)
         between = [e for e in self.edges if {e.source, e.target} == {CONTROL_PLANE, index}]
         for slot, edge in enumerate(between):
             y = top - 0.45 - slot * EDGE_GAP

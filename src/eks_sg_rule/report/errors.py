@@ -20,7 +20,7 @@ from botocore.exceptions import (
 )
 
 from ..discovery import DiscoveryError
-from ..remediation import RemediationError
+from ..plan import RemediationError
 
 CREDENTIAL_CODES = frozenset(
     {

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from ..remediation import APPLIED, MANUAL, PLANNED, Change, Outcome
+from ..plan import APPLIED, MANUAL, PLANNED, Change, Outcome
 from .markdown import cell
 
 STATUSES = ("planned", "applied", "manual", "failed")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
-from ..checks import Status
-from ..remediation import Outcome
+from ..plan import Outcome
 from ..requirements import DOC_URL
+from ..results import Status
 from .diagram import cluster_svg
 from .fix import change_status, cli_words
 from .scan import EvaluationView, ScanResult

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..checks import Status
+from ..results import Status
 from .scan import CheckView, EvaluationView, ScanResult
 
 ICONS = {Status.COMPLIANT: "✅", Status.NON_COMPLIANT: "❌", Status.NOT_APPLICABLE: "⚪"}

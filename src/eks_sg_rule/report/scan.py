@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..checks import CheckResult, Finding, Gap, Status
 from ..evaluate import CLUSTER_TYPE, ResourceEvaluation, Snapshot, sg_usage
-from ..model import IpFamily, Topology
+from ..model import Topology
 from ..requirements import CHECKS_BY_ID, Kind, Level, Traffic
+from ..results import CheckResult, Finding, Gap, Status
 
 CLUSTER_SG = "cluster SG"
 CONTROL_PLANE_SG = "control-plane SG"
@@ -190,13 +190,11 @@ def sg_roles(sg_id: str, topologies: Iterable[Topology]) -> tuple[str, ...]:
     return tuple(role for role in (CLUSTER_SG, CONTROL_PLANE_SG, WORKER_SG) if role in roles)
 
 
-def _anywhere(topology: Topology | None) -> str:
-    return "::/0" if topology is not None and topology.cluster.ip_family is IpFamily.IPV6 else "0.0.0.0/0"
-
-
 def missing_rules(findings: Iterable[Finding], topology: Topology | None, sg_id: str | None = None) -> list[Missing]:
     """The rules the findings' gaps call for (one per peer), only those on `sg_id` when given."""
     items: list[Missing] = []
+    # No cluster read (an SG's view with no user): IPv4, the default family.
+    anywhere = str(topology.cluster.anywhere) if topology is not None else "0.0.0.0/0"
     for finding in findings:
         gap: Gap | None = finding.gap
         if gap is None or (sg_id is not None and finding.security_group_id != sg_id):
@@ -205,7 +203,7 @@ def missing_rules(findings: Iterable[Finding], topology: Topology | None, sg_id:
             protocol, ports = "tcp", gap.ports.describe()
         else:
             protocol = ports = "all" if gap.traffic is Traffic.ALL else "any"
-        for peer in gap.peer_sg_ids or (_anywhere(topology),):
+        for peer in gap.peer_sg_ids or (anywhere,):
             item = Missing(finding.security_group_id, gap.direction.value, protocol, ports, peer)
             if item not in items:
                 items.append(item)

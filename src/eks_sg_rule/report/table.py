@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..checks import Status
+from ..results import Status
 from .scan import EvaluationView, ScanResult
 
 _COLOURS = {Status.COMPLIANT: "32", Status.NON_COMPLIANT: "31", Status.NOT_APPLICABLE: "33"}

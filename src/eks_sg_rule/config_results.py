@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .checks import Status
 from .discovery import pages_of
 from .evaluate import CLUSTER_TYPE, MAX_ANNOTATION, SECURITY_GROUP_TYPE, ResourceEvaluation
+from .results import Status
 
 BATCH_SIZE = 100
 PUT_ATTEMPTS = 4
