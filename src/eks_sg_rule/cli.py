@@ -28,7 +28,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from .discovery import Discovery
-from .evaluate import Settings, Snapshot, evaluate
+from .evaluate import Settings, evaluate
+from .model import Snapshot
 from .remediation import Outcome, Scope, remediate
 from .report.errors import OutputError, UsageError, describe_error
 from .report.fix import fix_json, fix_markdown, fix_table

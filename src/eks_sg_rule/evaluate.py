@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .checks import CheckResult, Judge, Status
-from .model import Membership, Topology
+from .model import Membership, Snapshot, Topology, sg_usage
 from .requirements import Level, checks_for
 
 CLUSTER_TYPE = "AWS::EKS::Cluster"
@@ -29,29 +29,6 @@ class Settings:
 
     def in_scope(self, cluster_name: str) -> bool:
         return self.cluster_name_pattern is None or self.cluster_name_pattern.fullmatch(cluster_name) is not None
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Everything discovery read for one account and region."""
-
-    topologies: Mapping[str, Topology]
-    # Clusters listed but not described (deleted meanwhile, say): name -> why.
-    unreadable_clusters: Mapping[str, str] = field(default_factory=dict)
-    # Clusters listed but left unread because the invocation ran short of time.
-    not_reached: tuple[str, ...] = ()
-    # Clusters asked for by name (Discovery.snapshot(clusters=...)) that do not exist.
-    missing: tuple[str, ...] = ()
-
-
-def sg_usage(topologies: Iterable[Topology]) -> dict[str, list[str]]:
-    """SG id -> the clusters it plays a role for (control plane or nodes), by name: the same order
-    whichever cluster a read started from."""
-    usage: dict[str, list[str]] = {}
-    for topology in topologies:
-        for sg_id in topology.role_sg_ids():
-            usage.setdefault(sg_id, []).append(topology.cluster.name)
-    return {sg_id: sorted(names) for sg_id, names in usage.items()}
 
 
 @dataclass(frozen=True, slots=True)

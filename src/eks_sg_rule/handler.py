@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from rdklib import Evaluator
 
-from .discovery import DiscoveryError
+from .aws.calls import DiscoveryError
 from .events import RuleInputError, prepare_event
 from .parameters import InvalidParametersError
 from .reporting import EvaluationsNotRecorded

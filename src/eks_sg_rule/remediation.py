@@ -15,11 +15,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .aws.reads import interface_carriers
 from .checks import CheckResult, Finding, Judge, Status
-from .discovery import Carrier, interface_carriers
-from .evaluate import Snapshot
 from .interfaces import branch_of, eks_control_plane, leaked_cni_instance, what
-from .model import CLUSTER_TAG_PREFIX, OWNED, Membership, Topology
+from .model import CLUSTER_TAG_PREFIX, OWNED, Carrier, Membership, Snapshot, Topology
 from .network import PortSet
 from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
 

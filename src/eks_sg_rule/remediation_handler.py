@@ -32,9 +32,9 @@ import boto3
 from aws_lambda_powertools import Logger
 from botocore.config import Config
 
-from .discovery import Discovery, DiscoveryError
-from .evaluate import Snapshot, sg_usage
-from .model import Topology
+from .aws.calls import DiscoveryError
+from .discovery import Discovery
+from .model import Snapshot, Topology, sg_usage
 from .remediation import APPLIED, ApplyFailed, Change, Outcome, RemediationError, Scope, remediate
 from .requirements import Level
 

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .aws.calls import pages_of
 from .checks import Status
-from .discovery import pages_of
 from .evaluate import CLUSTER_TYPE, MAX_ANNOTATION, SECURITY_GROUP_TYPE, ResourceEvaluation
 
 BATCH_SIZE = 100

@@ -14,10 +14,10 @@ from .evaluate import (
     SECURITY_GROUP_TYPE,
     ResourceEvaluation,
     Settings,
-    Snapshot,
     evaluate,
     not_applicable,
 )
+from .model import Snapshot
 from .parameters import settings_from
 from .reporting import EvaluationWriter, changes_only, current_results, without_stored_result
 

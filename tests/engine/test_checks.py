@@ -8,8 +8,8 @@ import re
 import pytest
 
 from eks_sg_rule.checks import Status
-from eks_sg_rule.evaluate import Settings, Snapshot, evaluate
-from eks_sg_rule.model import IpFamily
+from eks_sg_rule.evaluate import Settings, evaluate
+from eks_sg_rule.model import IpFamily, Snapshot
 from eks_sg_rule.requirements import CHECKS, Level
 from tests.engine.builders import eks_default, everything, judge, nodegroup, owned, sg, tcp, topology, udp
 

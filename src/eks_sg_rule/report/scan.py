@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from ..checks import CheckResult, Finding, Gap, Status
-from ..evaluate import CLUSTER_TYPE, ResourceEvaluation, Snapshot, sg_usage
-from ..model import IpFamily, Topology
+from ..evaluate import CLUSTER_TYPE, ResourceEvaluation
+from ..model import IpFamily, Snapshot, Topology, sg_usage
 from ..requirements import CHECKS_BY_ID, Kind, Level, Traffic
 
 CLUSTER_SG = "cluster SG"
