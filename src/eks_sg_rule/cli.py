@@ -28,7 +28,8 @@ from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from .aws.clients import client_config
 from .discovery import Discovery
-from .evaluate import Snapshot, evaluate
+from .evaluate import evaluate
+from .model import Snapshot
 from .names import CLUSTER_NAME
 from .plan import Outcome, preview
 from .remediation import remediate

@@ -1,4 +1,4 @@
-"""Normalisation at the edge: AWS Config items and EC2/EKS API shapes -> the model.
+"""Normalisation at the edge: AWS Config configuration items -> the model (their shapes: aws.shapes).
 
 Config items come in two key styles (Lambda notification: `configurationItemVersion`, `awsAccountId`,
 `ARN`, `relationships[].name`; history API: `version`, `accountId`, `arn`,
@@ -8,13 +8,13 @@ rule carries no ports; a deleted resource has `configuration: null`. All of that
 
 from __future__ import annotations
 
-import ipaddress
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Cluster, IpFamily, IPNetwork, Permission, SecurityGroup, parse_protocol
+from .aws.shapes import cluster_from_config, security_group_from_api
+from .model import Cluster, SecurityGroup
 
 # AWS Config's ConfigurationItemStatus enum (botocore's config service model, in its order):
 # OK (the configuration was updated), ResourceDiscovered (newly discovered), ResourceNotRecorded
@@ -46,116 +46,19 @@ def item_exists(status: str) -> bool:
             raise ConfigItemError(f"configurationItemStatus {status!r} is not one of: {', '.join(ITEM_STATUSES)}")
 
 
-def _get(mapping: Mapping[str, Any], *keys: str) -> Any:
-    """The first present key, so camelCase, PascalCase and API-style items read the same."""
-    for key in keys:
-        if key in mapping and mapping[key] is not None:
-            return mapping[key]
-    return None
-
-
-def _networks(values: Iterable[Any], *keys: str) -> list[IPNetwork]:
-    networks: list[IPNetwork] = []
-    for value in values or ():
-        text = value if isinstance(value, str) else _get(value, *keys) if isinstance(value, Mapping) else None
-        if not text:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(str(text), strict=False))
-        except ValueError:
-            continue  # not a CIDR: it cannot match any peer, so it grants nothing
-    return networks
-
-
-def _port(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def permission_from(raw: Mapping[str, Any]) -> Permission:
-    """One IP permission, from DescribeSecurityGroups (PascalCase) or a Config item (camelCase)."""
-    protocol = parse_protocol(_get(raw, "IpProtocol", "ipProtocol"))
-    cidrs = _networks(_get(raw, "IpRanges", "ipv4Ranges") or (), "CidrIp", "cidrIp")
-    cidrs += _networks(_get(raw, "Ipv6Ranges", "ipv6Ranges") or (), "CidrIpv6", "cidrIpv6")
-    # History-API items list IPv4 ranges only as plain strings under ipRanges; notification items
-    # carry both forms. Reading both and de-duplicating serves either.
-    cidrs += _networks(_get(raw, "ipRanges") or (), "cidrIp", "CidrIp")
-    pairs = _get(raw, "UserIdGroupPairs", "userIdGroupPairs") or ()
-    prefix_lists = _get(raw, "PrefixListIds", "prefixListIds") or ()
-    from_port, to_port = _port(_get(raw, "FromPort", "fromPort")), _port(_get(raw, "ToPort", "toPort"))
-    if protocol.value == "-1":
-        from_port = to_port = None
-    return Permission(
-        protocol=protocol,
-        from_port=from_port,
-        to_port=to_port,
-        group_ids=frozenset(str(g) for p in pairs if isinstance(p, Mapping) and (g := _get(p, "GroupId", "groupId"))),
-        cidrs=tuple(dict.fromkeys(cidrs)),
-        prefix_list_ids=frozenset(
-            str(i) for p in prefix_lists if isinstance(p, Mapping) and (i := _get(p, "PrefixListId", "prefixListId"))
-        ),
-    )
-
-
-def _tag_map(raw: Any) -> dict[str, str]:
-    if isinstance(raw, Mapping):
-        return {str(k): str(v) for k, v in raw.items()}
-    tags: dict[str, str] = {}
-    for tag in raw or ():
-        if isinstance(tag, Mapping):
-            key = _get(tag, "Key", "key")
-            if key is not None:
-                tags[str(key)] = str(_get(tag, "Value", "value") or "")
-    return tags
-
-
-def security_group_from_api(raw: Mapping[str, Any]) -> SecurityGroup:
-    """A SecurityGroup from DescribeSecurityGroups or a Config item's `configuration`."""
-    return SecurityGroup(
-        group_id=str(_get(raw, "GroupId", "groupId")),
-        name=str(_get(raw, "GroupName", "groupName") or ""),
-        vpc_id=_get(raw, "VpcId", "vpcId"),
-        owner_id=_get(raw, "OwnerId", "ownerId"),
-        ingress=tuple(permission_from(p) for p in _get(raw, "IpPermissions", "ipPermissions") or ()),
-        egress=tuple(permission_from(p) for p in _get(raw, "IpPermissionsEgress", "ipPermissionsEgress") or ()),
-        tags=_tag_map(_get(raw, "Tags", "tags")),
-    )
-
-
-def cluster_from_config(configuration: Mapping[str, Any], resource_id: str) -> Cluster:
-    """A Cluster from an AWS::EKS::Cluster item (PascalCase); ClusterSecurityGroupId may be absent."""
-    vpc = _get(configuration, "ResourcesVpcConfig", "resourcesVpcConfig") or {}
-    network = _get(configuration, "KubernetesNetworkConfig", "kubernetesNetworkConfig") or {}
-    family = str(_get(network, "IpFamily", "ipFamily") or "ipv4").lower()
-    return Cluster(
-        name=str(_get(configuration, "Name", "name") or resource_id),
-        version=_get(configuration, "Version", "version"),
-        vpc_id=_get(vpc, "VpcId", "vpcId"),
-        cluster_sg_id=_get(configuration, "ClusterSecurityGroupId")
-        or _get(vpc, "ClusterSecurityGroupId", "clusterSecurityGroupId"),
-        additional_sg_ids=tuple(_get(vpc, "SecurityGroupIds", "securityGroupIds") or ()),
-        subnet_ids=tuple(dict.fromkeys(_get(vpc, "SubnetIds", "subnetIds") or ())),
-        ip_family=IpFamily.IPV6 if family == "ipv6" else IpFamily.IPV4,
-        arn=_get(configuration, "Arn", "arn"),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class ConfigItem:
-    """What the rule needs of a configuration item, whichever style it came in."""
+    """What the rule needs of a configuration item, whichever style it came in.
+
+    `security_group`: the SG an AWS::EC2::SecurityGroup item records, as the item says it (the rule
+    judges SGs from live reads; a notification only names the SG to re-judge).
+    """
 
     resource_type: str
     resource_id: str
     status: str
-    capture_time: str | None
     security_group: SecurityGroup | None = None
     cluster: Cluster | None = None
-
-    @property
-    def deleted(self) -> bool:
-        return not item_exists(self.status)
 
 
 def _configuration(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -184,7 +87,6 @@ def normalise(item: Mapping[str, Any]) -> ConfigItem:
     if not isinstance(resource_id, str) or not resource_id:
         raise ConfigItemError("configurationItem has no resourceId")
     status = str(item.get("configurationItemStatus") or "OK")
-    capture_time = item.get("configurationItemCaptureTime")
     recorded = item_exists(status) and status not in UNRECORDED_STATUSES
     configuration = _configuration(item) if recorded else None
     security_group = cluster = None
@@ -196,7 +98,6 @@ def normalise(item: Mapping[str, Any]) -> ConfigItem:
         resource_type=resource_type,
         resource_id=resource_id,
         status=status,
-        capture_time=str(capture_time) if capture_time else None,
         security_group=security_group,
         cluster=cluster,
     )

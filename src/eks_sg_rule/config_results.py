@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .discovery import pages_of
+from .aws.calls import pages_of
 from .evaluate import CLUSTER_TYPE, MAX_ANNOTATION, SECURITY_GROUP_TYPE, ResourceEvaluation
 from .results import Status
 

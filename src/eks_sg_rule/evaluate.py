@@ -6,11 +6,11 @@ Pure: no AWS, no Lambda. The same output feeds AWS Config (rule.py) and the term
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .checks import Judge
-from .model import Membership, Topology
+from .model import Membership, Snapshot, Topology, sg_usage
 from .requirements import checks_for
 from .results import CheckResult, Status
 from .settings import Settings
@@ -18,29 +18,6 @@ from .settings import Settings
 CLUSTER_TYPE = "AWS::EKS::Cluster"
 SECURITY_GROUP_TYPE = "AWS::EC2::SecurityGroup"
 MAX_ANNOTATION = 256
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Everything discovery read for one account and region."""
-
-    topologies: Mapping[str, Topology]
-    # Clusters listed but not described (deleted meanwhile, say): name -> why.
-    unreadable_clusters: Mapping[str, str] = field(default_factory=dict)
-    # Clusters listed but left unread because the invocation ran short of time.
-    not_reached: tuple[str, ...] = ()
-    # Clusters asked for by name (Discovery.snapshot(clusters=...)) that do not exist.
-    missing: tuple[str, ...] = ()
-
-
-def sg_usage(topologies: Iterable[Topology]) -> dict[str, list[str]]:
-    """SG id -> the clusters it plays a role for (control plane or nodes), by name: the same order
-    whichever cluster a read started from."""
-    usage: dict[str, list[str]] = {}
-    for topology in topologies:
-        for sg_id in topology.role_sg_ids():
-            usage.setdefault(sg_id, []).append(topology.cluster.name)
-    return {sg_id: sorted(names) for sg_id, names in usage.items()}
 
 
 @dataclass(frozen=True, slots=True)

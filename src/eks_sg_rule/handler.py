@@ -13,9 +13,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from rdklib import Evaluator
 
+from .aws.calls import DiscoveryError
 from .aws.clients import retry_environment
 from .config_results import EvaluationsNotRecorded
-from .discovery import DiscoveryError
 from .events import RuleInputError, prepare_event
 from .parameters import InvalidParametersError
 from .rule import APPLICABLE_RESOURCES, EksSecurityGroupRule, SweepIncomplete

@@ -15,16 +15,16 @@ and the botocore EC2 model's `NetworkInterfaceType` enum.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Protocol
+
+from .names import CLUSTER_NAME, INSTANCE_ID
 
 # The VPC CNI describes the secondary interfaces it creates "aws-K8S-<instance id>" and tags them
 # `node.k8s.amazonaws.com/instance_id` (amazon-vpc-cni-k8s); it leaves them `available` when a node
 # dies before it could delete them.
 VPC_CNI_DESCRIPTION = "aws-K8S-"
 VPC_CNI_INSTANCE_TAG = "node.k8s.amazonaws.com/instance_id"
-INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")
 # EKS creates the control plane's interfaces in a role session named AmazonEKS: RequesterId
 # "<role unique id>:AmazonEKS"; InterfaceType "interface"; described "Amazon EKS <cluster>".
 EKS_REQUESTER_SESSION = ":AmazonEKS"
@@ -69,7 +69,7 @@ _BY_DESCRIPTION = (
 
 
 class InterfaceRecord(Protocol):
-    """The DescribeNetworkInterfaces fields the classification reads (discovery.Carrier has them)."""
+    """The DescribeNetworkInterfaces fields the classification reads (model.Carrier has them)."""
 
     @property
     def interface_id(self) -> str: ...
@@ -106,6 +106,17 @@ def pod_interface(raw: Mapping[str, Any]) -> bool:
     if any(not entry.get("Primary", False) for entry in raw.get("PrivateIpAddresses") or ()):
         return True
     return bool(raw.get("Ipv4Prefixes") or raw.get("Ipv6Prefixes"))
+
+
+def control_plane_cluster(interface: Mapping[str, Any]) -> str | None:
+    """The cluster whose control plane an interface (DescribeNetworkInterfaces) belongs to, by its
+    description "Amazon EKS <name>"; None for any other interface. Anyone may describe an interface
+    so: the name is a candidate to read, never evidence."""
+    description = str(interface.get("Description") or "")
+    if not description.startswith(CONTROL_PLANE_DESCRIPTION) or (interface.get("Attachment") or {}).get("InstanceId"):
+        return None
+    name = description[len(CONTROL_PLANE_DESCRIPTION) :]
+    return name if CLUSTER_NAME.fullmatch(name) else None
 
 
 def eks_control_plane(record: InterfaceRecord, cluster: str) -> bool:

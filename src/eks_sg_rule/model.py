@@ -1,14 +1,17 @@
 """Typed, immutable snapshot of what the rule judges: security groups, nodes and cluster topology.
 
-Filled by discovery (live AWS reads) and config_items (AWS Config items); read by the pure engine.
+Filled by assembly (from discovery's live AWS reads) and config_items (AWS Config items); read by the
+pure engine. Pure: no AWS calls.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from .interfaces import control_plane_cluster
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -256,3 +259,51 @@ class Topology:
     def role_sg_ids(self) -> tuple[str, ...]:
         """Every SG that plays a role for this cluster: cluster SG, additional SGs, worker SGs."""
         return tuple(dict.fromkeys([*self.cluster.control_plane_sg_ids, *sorted(self.worker_sg_ids)]))
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything discovery read for one account and region."""
+
+    topologies: Mapping[str, Topology]
+    # Clusters listed but not described (deleted meanwhile, say): name -> why.
+    unreadable_clusters: Mapping[str, str] = field(default_factory=dict)
+    # Clusters listed but left unread because the invocation ran short of time.
+    not_reached: tuple[str, ...] = ()
+    # Clusters asked for by name (Discovery.snapshot(clusters=...)) that do not exist.
+    missing: tuple[str, ...] = ()
+
+
+def sg_usage(topologies: Iterable[Topology]) -> dict[str, list[str]]:
+    """SG id -> the clusters it plays a role for (control plane or nodes), by name: the same order
+    whichever cluster a read started from."""
+    usage: dict[str, list[str]] = {}
+    for topology in topologies:
+        for sg_id in topology.role_sg_ids():
+            usage.setdefault(sg_id, []).append(topology.cluster.name)
+    return {sg_id: sorted(names) for sg_id, names in usage.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Carrier:
+    """One network interface that carries an SG (DescribeNetworkInterfaces): its id, the instance it
+    is attached to (None for a control-plane, load balancer, database or unattached interface), its
+    description, and the AWS-set facts that say what it is (interfaces.what): `interface_type`
+    (`InterfaceType`: interface, branch, lambda, vpc_endpoint, …), `requester_id` and
+    `requester_managed` (who created it: an AWS service or role session), and its tags (`TagSet`)."""
+
+    interface_id: str
+    instance_id: str | None
+    description: str
+    # EC2 Status "in-use": attached, in this account or (the control plane's) another. An interface
+    # that is "available" carries no traffic yet and may be attached to anything later.
+    in_use: bool = True
+    interface_type: str = "interface"
+    requester_id: str | None = None
+    requester_managed: bool = False
+    tags: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def control_plane(self) -> str | None:
+        """The cluster this interface names as its control plane's (a candidate, never evidence)."""
+        return control_plane_cluster({"Description": self.description, "Attachment": {"InstanceId": self.instance_id}})

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .aws.reads import interface_carriers
 from .aws.writes import apply
-from .discovery import interface_carriers
-from .evaluate import Snapshot
+from .model import Snapshot
 from .plan import Change, Outcome, Planner, RemediationError, foreign_carriers, preview, sgs_of
 from .settings import Scope
 

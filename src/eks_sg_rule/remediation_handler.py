@@ -36,12 +36,12 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger
 
+from .aws.calls import DiscoveryError
 from .aws.clients import client_config
 from .aws.writes import ApplyFailed
-from .discovery import Discovery, DiscoveryError
-from .evaluate import Snapshot, sg_usage
+from .discovery import Discovery
 from .invocation import InvocationRefused, Target, invocation_target
-from .model import Topology
+from .model import Snapshot, Topology, sg_usage
 from .names import ACCOUNT_ID, CLUSTER_NAME, ROLE_NAME, SECURITY_GROUP_ID, role_arn
 from .plan import APPLIED, Change, Outcome, RemediationError
 from .remediation import remediate

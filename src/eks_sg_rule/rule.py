@@ -16,11 +16,11 @@ from .evaluate import (
     CLUSTER_TYPE,
     SECURITY_GROUP_TYPE,
     ResourceEvaluation,
-    Snapshot,
     evaluate,
     not_applicable,
 )
 from .invocation import FunctionArn
+from .model import Snapshot
 from .names import role_arn
 from .parameters import InvalidParametersError, settings_from
 from .settings import Settings

@@ -23,10 +23,12 @@ from demo.config_store import ConfigResultStore
 from demo.seed import _Seeder
 
 from eks_sg_rule import cli
-from eks_sg_rule.discovery import CLUSTER_NAME, FILTER_VALUES_MAX, Discovery
+from eks_sg_rule.aws.calls import FILTER_VALUES_MAX
+from eks_sg_rule.discovery import Discovery
 from eks_sg_rule.evaluate import evaluate
 from eks_sg_rule.handler import RuleEvaluationError
 from eks_sg_rule.handler import lambda_handler as rule_handler
+from eks_sg_rule.names import CLUSTER_NAME
 from eks_sg_rule.plan import MANUAL
 from eks_sg_rule.remediation import remediate
 from eks_sg_rule.remediation_handler import RemediationFailed

@@ -29,9 +29,11 @@ import pytest
 from demo.seed import _Seeder
 from moto.ec2.models import ec2_backends
 
-from eks_sg_rule.discovery import Carrier, Discovery
+from eks_sg_rule.discovery import Discovery
 from eks_sg_rule.interfaces import eks_control_plane
-from eks_sg_rule.remediation import MANUAL, foreign_carriers, remediate
+from eks_sg_rule.model import Carrier
+from eks_sg_rule.plan import MANUAL, foreign_carriers
+from eks_sg_rule.remediation import remediate
 from eks_sg_rule.requirements import Level
 from tests.conftest import ACCOUNT, REGION
 

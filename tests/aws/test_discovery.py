@@ -9,7 +9,8 @@ import pytest
 from botocore.stub import Stubber
 from moto.eks.models import eks_backends
 
-from eks_sg_rule.discovery import Discovery, DiscoveryError
+from eks_sg_rule.aws.calls import DiscoveryError
+from eks_sg_rule.discovery import Discovery
 from eks_sg_rule.evaluate import evaluate
 from eks_sg_rule.settings import Settings
 from tests.aws.accounts import Account, self_all

@@ -8,8 +8,9 @@ from typing import Any
 import boto3
 import pytest
 
-from eks_sg_rule.discovery import ClusterUsers, control_plane_cluster
+from eks_sg_rule.discovery import ClusterUsers
 from eks_sg_rule.evaluate import evaluate
+from eks_sg_rule.interfaces import control_plane_cluster
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Settings
 from tests.aws.accounts import Account

@@ -18,10 +18,12 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from eks_sg_rule.discovery import RUNNING, interface_carriers, pages_of
-from eks_sg_rule.ec2_filters import FILTER_VALUES_MAX, filter_sets, filter_values
-from eks_sg_rule.evaluate import Settings, evaluate
+from eks_sg_rule.aws.calls import FILTER_VALUES_MAX, filter_sets, filter_values, pages_of
+from eks_sg_rule.aws.reads import interface_carriers, security_groups, subnets
+from eks_sg_rule.discovery import RUNNING
+from eks_sg_rule.evaluate import evaluate
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.settings import Settings
 from tests.aws.accounts import AMI, Account, self_all
 from tests.conftest import FILTER_LIMIT_MESSAGE, REGION, ApiCalls
 
@@ -121,8 +123,8 @@ def test_reads_by_hundreds_of_ids_stay_within_the_limit(account: Account, api: A
     discovery = account.discovery()
 
     assert interface_carriers(account.ec2, ids("sg", 450)) == {}
-    assert discovery._security_groups(set(ids("sg", 450))) == {}
-    assert discovery._subnets(set(ids("subnet", 450))) == {}
+    assert security_groups(account.ec2, set(ids("sg", 450))) == {}
+    assert subnets(account.ec2, set(ids("subnet", 450))) == ({}, {})
     assert discovery._instances(ids("i", 450)) == []
 
     assert api.by_operation() == {

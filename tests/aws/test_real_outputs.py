@@ -47,8 +47,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from eks_sg_rule.discovery import Carrier, _ClusterReads, _node_from_instance, interface_carriers
-from eks_sg_rule.model import Cluster, Membership, Node, NodeGroup, NodeGroupKind, SecurityGroup, Topology
+from eks_sg_rule.assembly import ClusterReads
+from eks_sg_rule.aws.reads import interface_carriers
+from eks_sg_rule.aws.shapes import node_from_instance
+from eks_sg_rule.model import Carrier, Cluster, Membership, Node, NodeGroup, NodeGroupKind, SecurityGroup, Topology
 from eks_sg_rule.plan import Planner, foreign_carriers
 from eks_sg_rule.settings import Scope
 
@@ -391,9 +393,9 @@ AUTO_MODE_TAGS = {
 
 
 def member(raw: dict[str, Any], managed_groups: frozenset[str] = frozenset()) -> Node | None:
-    running = _node_from_instance(raw)
+    running = node_from_instance(raw)
     assert running is not None
-    reads = _ClusterReads(Cluster(CLUSTER, vpc_id=VPC, cluster_sg_id=CLUSTER_SG))
+    reads = ClusterReads(Cluster(CLUSTER, vpc_id=VPC, cluster_sg_id=CLUSTER_SG))
     return reads.member(running, managed_groups)
 
 
@@ -403,7 +405,7 @@ def test_a_managed_nodes_real_tag_set_is_aws_evidence(ec2: tuple[Any, Stubber]) 
     node = member(raw, frozenset({MANAGED_GROUP}))
     assert node is not None and node.membership is Membership.AWS
     assert (node.security_group_ids, node.pod_interfaces) == ({CLUSTER_SG}, ())
-    running = _node_from_instance(raw)
+    running = node_from_instance(raw)
     assert running is not None and (running.group_name, running.group_kind) == ("ng-general", NodeGroupKind.MANAGED)
 
 

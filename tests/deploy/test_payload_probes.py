@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from eks_sg_rule.model import Cluster, Topology
-from eks_sg_rule.remediation import RemediationError
+from eks_sg_rule.plan import RemediationError
 from eks_sg_rule.remediation_handler import Deployment, InputWidensDeployment, parse_request
 from eks_sg_rule.requirements import Level
 

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from demo.seed import SeededCluster, _Seeder
 
-from eks_sg_rule.ec2_filters import FILTER_VALUES_MAX, filter_values
+from eks_sg_rule.aws.calls import FILTER_VALUES_MAX, filter_values
 from eks_sg_rule.handler import lambda_handler
 from tests.conftest import ACCOUNT, REGION, ApiCalls, ConfigResultStore, LambdaContext, load_event
 from tests.e2e.test_change_scope import sg_change, written

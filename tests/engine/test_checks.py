@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from eks_sg_rule.evaluate import Snapshot, evaluate
-from eks_sg_rule.model import IpFamily
+from eks_sg_rule.evaluate import evaluate
+from eks_sg_rule.model import IpFamily, Snapshot
 from eks_sg_rule.requirements import CHECKS, Level
 from eks_sg_rule.results import Status
 from eks_sg_rule.settings import Settings

@@ -24,7 +24,11 @@ def sample(name: str) -> dict[str, Any]:
 def test_history_api_sg_item() -> None:
     item = normalise(sample("AWS_EC2_SecurityGroup.rdk-example-ci.json"))
     group = item.security_group
-    assert (item.resource_type, item.resource_id, item.deleted) == ("AWS::EC2::SecurityGroup", "sg-1d56fc66", False)
+    assert (item.resource_type, item.resource_id, not item_exists(item.status)) == (
+        "AWS::EC2::SecurityGroup",
+        "sg-1d56fc66",
+        False,
+    )
     assert group is not None
     [ssh] = group.ingress
     assert (ssh.protocol, ssh.from_port, ssh.to_port, [str(c) for c in ssh.cidrs]) == (
@@ -94,7 +98,7 @@ def test_deleted_items_have_no_model() -> None:
     raw = sample("AWS_EKS_Cluster.rdk-example-ci.json")
     raw.update(configuration=None, configurationItemStatus="ResourceDeleted")
     item = normalise(raw)
-    assert item.deleted
+    assert not item_exists(item.status)
     assert item.cluster is None
 
 
@@ -163,7 +167,7 @@ def test_each_item_status_says_whether_the_resource_exists(status: str, exists: 
     raw["configurationItemStatus"] = status
     item = normalise(raw)
     assert item_exists(status) is exists
-    assert item.deleted is not exists
+    assert item_exists(item.status) is exists
     # Only a recorded item's configuration is read: an unrecorded or deleted one has none to trust.
     assert (item.cluster is not None) is (status in ("OK", "ResourceDiscovered"))
 

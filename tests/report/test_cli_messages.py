@@ -7,8 +7,8 @@ import pytest
 from botocore.exceptions import ClientError, NoCredentialsError
 from botocore.stub import Stubber
 
+from eks_sg_rule.aws.calls import DiscoveryError
 from eks_sg_rule.cli import Target
-from eks_sg_rule.discovery import DiscoveryError
 from eks_sg_rule.report.errors import describe_error, one_line
 
 EMULATOR = "http://localhost:4566"

@@ -19,7 +19,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from ..discovery import DiscoveryError
+from ..aws.calls import DiscoveryError
 from ..plan import RemediationError
 
 CREDENTIAL_CODES = frozenset(

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..evaluate import CLUSTER_TYPE, ResourceEvaluation, Snapshot, sg_usage
-from ..model import Topology
+from ..evaluate import CLUSTER_TYPE, ResourceEvaluation
+from ..model import Snapshot, Topology, sg_usage
 from ..requirements import CHECKS_BY_ID, Kind, Level, Traffic
 from ..results import CheckResult, Finding, Gap, Status
 

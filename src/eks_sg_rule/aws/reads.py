@@ -1,0 +1,188 @@
+"""One function per EKS and EC2 read: a client in, records out (aws.shapes parses them).
+
+Every read is batched or paginated: nothing here is called once per SG or per instance (a launch
+template version, a prefix list and a node group are read one at a time, as their APIs require).
+A resource that is gone reads as None (or is absent from the result); any other failure raises
+DiscoveryError naming the IAM action. The IAM policy of the rule function grants exactly the calls
+made here (tests/deploy/test_templates.py reads this file).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..assembly import RunningNode
+from ..model import Carrier, IPNetwork, SecurityGroup
+from .calls import failure, filter_sets, not_found, pages_of
+from .shapes import (
+    carrier_from_api,
+    group_ids,
+    launch_template_sgs,
+    node_from_instance,
+    security_group_from_api,
+    subnet_networks,
+)
+
+PAGE_SIZE = 1000
+
+# --- EKS ------------------------------------------------------------------------------------------
+
+
+def cluster_names(eks: Any) -> list[str]:
+    """Every cluster of the region (eks:ListClusters, paginated). Raises DiscoveryError."""
+    return [name for page in pages_of("eks", eks, "list_clusters") for name in page.get("clusters", ())]
+
+
+def describe_cluster(eks: Any, name: str) -> dict[str, Any] | None:
+    """eks:DescribeCluster's `cluster`, or None when there is no such cluster. Raises DiscoveryError."""
+    try:
+        return dict(eks.describe_cluster(name=name)["cluster"])
+    except ClientError as error:
+        if not_found(error):
+            return None
+        raise failure("eks", error) from error
+
+
+def fargate_profile_names(eks: Any, cluster: str) -> list[str] | None:
+    """The cluster's Fargate profile names (eks:ListFargateProfiles, paginated); None when the cluster
+    is gone. Raises DiscoveryError."""
+    try:
+        paginator = eks.get_paginator("list_fargate_profiles")
+        return [n for page in paginator.paginate(clusterName=cluster) for n in page.get("fargateProfileNames", ())]
+    except ClientError as error:
+        if not_found(error):
+            return None
+        raise failure("eks", error) from error
+
+
+def nodegroup_names(eks: Any, cluster: str) -> list[str] | None:
+    """The cluster's managed node group names (eks:ListNodegroups, paginated); None when the cluster
+    is gone. Raises DiscoveryError."""
+    try:
+        paginator = eks.get_paginator("list_nodegroups")
+        return [n for page in paginator.paginate(clusterName=cluster) for n in page.get("nodegroups", ())]
+    except ClientError as error:
+        if not_found(error):
+            return None
+        raise failure("eks", error) from error
+
+
+def describe_nodegroup(eks: Any, cluster: str, nodegroup: str) -> dict[str, Any] | None:
+    """eks:DescribeNodegroup's `nodegroup`, or None when it is gone. Raises DiscoveryError."""
+    try:
+        return dict(eks.describe_nodegroup(clusterName=cluster, nodegroupName=nodegroup)["nodegroup"])
+    except ClientError as error:
+        if not not_found(error):
+            raise failure("eks", error) from error
+        return None
+
+
+# --- EC2 ------------------------------------------------------------------------------------------
+
+
+def running_nodes(ec2: Any, filters: list[dict[str, Any]]) -> list[RunningNode]:
+    """Instances matching `filters` that tags or an Auto Scaling group may tie to a cluster
+    (ec2:DescribeInstances, paginated by PAGE_SIZE); the caller's filters name the state. Raises
+    DiscoveryError, or ValueError for filters over EC2's 200-value limit."""
+    nodes: list[RunningNode] = []
+    config = {"PageSize": PAGE_SIZE}
+    # IncludeManagedResources: EKS Auto Mode's instances (EC2 managed instances) are left out of
+    # DescribeInstances and DescribeNetworkInterfaces where the account hides managed resources.
+    pages = pages_of(
+        "ec2",
+        ec2,
+        "describe_instances",
+        Filters=filters,
+        IncludeManagedResources=True,
+        PaginationConfig=config,
+    )
+    for page in pages:
+        for reservation in page.get("Reservations", ()):
+            for instance in reservation.get("Instances", ()):
+                node = node_from_instance(instance)
+                if node is not None:
+                    nodes.append(node)
+    return nodes
+
+
+def security_groups(ec2: Any, group_ids_: Iterable[str]) -> dict[str, SecurityGroup]:
+    """SG id -> SG, for these SGs only (ec2:DescribeSecurityGroups, `group-id` filter per 200, paginated):
+    an account's unrelated SGs (often thousands) are never transferred. A filter, not GroupIds: a
+    deleted SG must not fail the read; it is simply absent. Raises DiscoveryError."""
+    groups: dict[str, SecurityGroup] = {}
+    for filters in filter_sets("group-id", group_ids_):
+        config = {"PageSize": PAGE_SIZE}
+        for page in pages_of("ec2", ec2, "describe_security_groups", Filters=filters, PaginationConfig=config):
+            for raw in page.get("SecurityGroups", ()):
+                group = security_group_from_api(raw)
+                groups[group.group_id] = group
+    return groups
+
+
+def subnets(ec2: Any, subnet_ids: Iterable[str]) -> tuple[dict[str, list[IPNetwork]], dict[str, str]]:
+    """(subnet id -> its IPv4 and IPv6 CIDRs, subnet id -> its VPC id) (ec2:DescribeSubnets,
+    `subnet-id` filter per 200: one deleted subnet must not fail the whole read). Raises DiscoveryError."""
+    networks: dict[str, list[IPNetwork]] = {}
+    vpcs: dict[str, str] = {}
+    for filters in filter_sets("subnet-id", subnet_ids):
+        for page in pages_of("ec2", ec2, "describe_subnets", Filters=filters):
+            for subnet in page.get("Subnets", ()):
+                networks[subnet["SubnetId"]] = subnet_networks(subnet)
+                if subnet.get("VpcId"):
+                    vpcs[subnet["SubnetId"]] = str(subnet["VpcId"])
+    return networks, vpcs
+
+
+def launch_template_security_groups(ec2: Any, template: Mapping[str, Any]) -> list[str] | None:
+    """SG ids a launch template version gives its instances (ec2:DescribeLaunchTemplateVersions), or
+    None when it cannot be found. `template`: DescribeNodegroup's `launchTemplate` {id, name,
+    version}; no version means `$Default`. Raises DiscoveryError."""
+    kwargs: dict[str, Any] = {"Versions": [str(template.get("version") or "$Default")]}
+    if template.get("id"):
+        kwargs["LaunchTemplateId"] = template["id"]
+    else:
+        kwargs["LaunchTemplateName"] = template.get("name", "")
+    try:
+        versions = ec2.describe_launch_template_versions(**kwargs).get("LaunchTemplateVersions", [])
+    except ClientError as error:
+        if not_found(error) or error.response["Error"]["Code"].startswith("InvalidLaunchTemplate"):
+            return None
+        raise failure("ec2", error) from error
+    if not versions:
+        return None
+    return launch_template_sgs(versions[0])
+
+
+def prefix_list_entries(ec2: Any, prefix_list_id: str) -> tuple[IPNetwork, ...]:
+    """A managed prefix list's CIDRs (ec2:GetManagedPrefixListEntries, paginated); none when it cannot
+    be found: an unreadable prefix list grants nothing, it can only make a check fail, never pass.
+    Raises DiscoveryError."""
+    cidrs: list[IPNetwork] = []
+    try:
+        paginator = ec2.get_paginator("get_managed_prefix_list_entries")
+        for page in paginator.paginate(PrefixListId=prefix_list_id):
+            cidrs.extend(ipaddress.ip_network(e["Cidr"]) for e in page.get("Entries", ()) if e.get("Cidr"))
+    except ClientError as error:
+        if not not_found(error):
+            raise failure("ec2", error) from error
+    return tuple(cidrs)
+
+
+def interface_carriers(ec2: Any, security_group_ids: Iterable[str]) -> dict[str, list[Carrier]]:
+    """SG id -> every network interface carrying it: one ec2:DescribeNetworkInterfaces (`group-id`
+    filter, paginated, managed resources included) per 200 SGs. An SG no interface carries is
+    absent. Raises DiscoveryError."""
+    found: dict[str, list[Carrier]] = {}
+    for filters in filter_sets("group-id", security_group_ids):
+        wanted = set(filters[0]["Values"])
+        pages = pages_of("ec2", ec2, "describe_network_interfaces", Filters=filters, IncludeManagedResources=True)
+        for page in pages:
+            for raw in page.get("NetworkInterfaces", ()):
+                carrier = carrier_from_api(raw)
+                for sg in group_ids(raw.get("Groups")) & wanted:
+                    found.setdefault(sg, []).append(carrier)
+    return found
