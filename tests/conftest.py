@@ -14,7 +14,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 from demo.config_store import ConfigResultStore, install_result_store
-from demo.seed import fill_moto_gaps
+from demo.moto_gaps import fill_moto_gaps
 from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parents[1]

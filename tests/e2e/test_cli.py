@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from demo.moto_gaps import fill_moto_gaps
 from demo.seed import SeededAccount, seed_account
 from moto import mock_aws
 
@@ -34,6 +35,7 @@ def account() -> Iterator[SeededAccount]:
             env.setenv(name, "testing")
         env.setenv("AWS_DEFAULT_REGION", REGION)
         env.setenv("AWS_REGION", REGION)
+        fill_moto_gaps()
         with mock_aws():
             boto3.setup_default_session()
             seeded = {

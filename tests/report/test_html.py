@@ -16,6 +16,7 @@ from pathlib import Path
 import boto3
 import numpy as np
 import pytest
+from demo.moto_gaps import fill_moto_gaps
 from demo.seed import SeededAccount, seed_account
 from moto import mock_aws
 from PIL import Image
@@ -42,6 +43,7 @@ def account() -> Iterator[SeededAccount]:
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
             env.setenv(name, "testing")
         env.setenv("AWS_DEFAULT_REGION", REGION)
+        fill_moto_gaps()
         with mock_aws():
             boto3.setup_default_session()
             yield seed_account(
