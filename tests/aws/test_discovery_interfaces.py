@@ -19,11 +19,6 @@ from eks_sg_rule.requirements import Level
 from tests.conftest import ACCOUNT, REGION
 
 
-@pytest.fixture
-def seeder(aws: None) -> Seeder:
-    return Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
-
-
 def read(seeder: Seeder, name: str) -> Topology:
     return Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot(clusters=[name]).topologies[name]
 
@@ -34,7 +29,7 @@ def verdicts(seeder: Seeder, name: str, level: Level) -> dict[str, str]:
     return {c.check_id: c.status.value for c in cluster.checks} | {"cluster": cluster.compliance_type.value}
 
 
-def test_1_dual_stack_ipv4_cluster_reads_both_families_and_passes_minimum(seeder: Seeder) -> None:
+def test_dual_stack_ipv4_cluster_reads_both_families_and_passes_minimum(seeder: Seeder) -> None:
     seeder.dual_stack_ipv4()
 
     topology = read(seeder, "dual-stack-v4")
@@ -49,7 +44,7 @@ def test_1_dual_stack_ipv4_cluster_reads_both_families_and_passes_minimum(seeder
     }
 
 
-def test_2_custom_networking_reads_the_pod_interface_with_its_own_groups(seeder: Seeder) -> None:
+def test_custom_networking_reads_the_pod_interface_with_its_own_groups(seeder: Seeder) -> None:
     seeded = seeder.custom_networking()
 
     topology = read(seeder, "custom-networking")
@@ -66,7 +61,7 @@ def test_2_custom_networking_reads_the_pod_interface_with_its_own_groups(seeder:
     assert recommended["CP_SG_RECOMMENDED"] == recommended["WORKER_SG_RECOMMENDED"] == "NON_COMPLIANT"
 
 
-def test_3_tags_per_interface_through_discovery(seeder: Seeder) -> None:
+def test_tags_per_interface_through_discovery(seeder: Seeder) -> None:
     seeder.cluster("per-interface", "1.31", [])
     cluster_sg = seeder.eks_cluster_sg("per-interface")
     node_sg = seeder.security_group("node", "node", tags={"kubernetes.io/cluster/per-interface": "owned"})
@@ -78,7 +73,7 @@ def test_3_tags_per_interface_through_discovery(seeder: Seeder) -> None:
     assert verdicts(seeder, "per-interface", Level.MINIMUM)["TAG_OWNED"] == "COMPLIANT"
 
 
-def test_4_platform_version_is_read_for_the_cluster_sg_era(seeder: Seeder) -> None:
+def test_platform_version_is_read_for_the_cluster_sg_era(seeder: Seeder) -> None:
     from demo.moto_gaps import set_legacy_platform
 
     seeder.cluster("old", "1.14", [])
@@ -88,7 +83,7 @@ def test_4_platform_version_is_read_for_the_cluster_sg_era(seeder: Seeder) -> No
     assert (cluster.version, cluster.platform_version, cluster.predates_cluster_sg) == ("1.14", "eks.2", True)
 
 
-def test_5_a_tagged_instance_in_another_vpc_is_not_a_node(seeder: Seeder) -> None:
+def test_a_tagged_instance_in_another_vpc_is_not_a_node(seeder: Seeder) -> None:
     seeder.no_nodes()
     other_vpc = seeder.ec2.create_vpc(CidrBlock="172.31.0.0/16")["Vpc"]["VpcId"]
     subnet = seeder.ec2.create_subnet(VpcId=other_vpc, CidrBlock="172.31.0.0/20")["Subnet"]["SubnetId"]
@@ -107,7 +102,7 @@ def test_5_a_tagged_instance_in_another_vpc_is_not_a_node(seeder: Seeder) -> Non
     assert group not in topology.role_sg_ids()
 
 
-def test_6_fargate_profiles_are_read_and_the_worker_checks_do_not_apply(seeder: Seeder) -> None:
+def test_fargate_profiles_are_read_and_the_worker_checks_do_not_apply(seeder: Seeder) -> None:
     seeder.fargate_only()
 
     assert read(seeder, "fargate-only").cluster.fargate_profiles == ("fp-default",)

@@ -17,7 +17,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from demo.config_store import ConfigResultStore
 from demo.seed import Seeder
@@ -31,7 +30,7 @@ from eks_sg_rule.remediation import MANUAL, remediate
 from eks_sg_rule.remediation_handler import RemediationFailed
 from eks_sg_rule.remediation_handler import lambda_handler as remediation_handler
 from eks_sg_rule.requirements import Level
-from tests.conftest import ACCOUNT, REGION, ApiCalls, LambdaContext, load_event
+from tests.conftest import REGION, ApiCalls, LambdaContext, load_event, rules_of
 from tests.deploy.deployment import deploy_widest
 from tests.e2e.test_handler import with_item, with_parameters
 
@@ -47,11 +46,6 @@ Verdicts = dict[tuple[str, str], tuple[str, str]]
 def widest_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The inputs here ask for the switches themselves: the remediation's deployment allows them all."""
     deploy_widest(monkeypatch)
-
-
-@pytest.fixture
-def seeder(aws: None) -> Seeder:
-    return Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
 
 
 @pytest.fixture
@@ -95,11 +89,6 @@ def change(
     before = len(store.evaluations)
     rule_handler(event, context)
     return written(store, before)
-
-
-def rules_of(seeder: Seeder, sg_id: str) -> list[dict[str, Any]]:
-    group = seeder.ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]
-    return [*group["IpPermissions"], *group["IpPermissionsEgress"]]
 
 
 def a_cluster_whose_node_sg_misses_kubelet(seeder: Seeder, name: str = "a") -> tuple[str, str]:

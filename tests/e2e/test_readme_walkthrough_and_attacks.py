@@ -29,7 +29,7 @@ from eks_sg_rule.remediation import MANUAL, UNTRUSTED, remediate
 from eks_sg_rule.remediation_handler import RemediationFailed
 from eks_sg_rule.remediation_handler import lambda_handler as remediation_handler
 from eks_sg_rule.requirements import Level
-from tests.conftest import ACCOUNT, REGION, LambdaContext, load_event
+from tests.conftest import ACCOUNT, REGION, LambdaContext, discover, load_event, rules_of
 from tests.deploy.deployment import deploy_widest
 from tests.e2e.test_handler import with_item, with_parameters
 
@@ -45,11 +45,6 @@ WRITES = ("Authorize", "Revoke", "CreateTags", "DeleteTags", "Delete", "Modify",
 def widest_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The inputs here ask for the switches themselves: the remediation's deployment allows them all."""
     deploy_widest(monkeypatch)
-
-
-@pytest.fixture
-def seeder(aws: None) -> Seeder:
-    return Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
 
 
 @pytest.fixture
@@ -92,11 +87,6 @@ def all_from(sg: str) -> dict[str, Any]:
     return {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": sg}]}
 
 
-def rules_of(seeder: Seeder, sg_id: str) -> list[dict[str, Any]]:
-    group = seeder.ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]
-    return [*group["IpPermissions"], *group["IpPermissionsEgress"]]
-
-
 def peers_in(rules: list[dict[str, Any]]) -> set[str]:
     return {pair["GroupId"] for rule in rules for pair in rule.get("UserIdGroupPairs", ())}
 
@@ -109,10 +99,6 @@ def tags_of(seeder: Seeder, sg_id: str) -> dict[str, str]:
 def sweep(seeder: Seeder, level: Level = Level.MINIMUM) -> dict[str, tuple[str, str]]:
     snapshot = Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot()
     return {e.resource_id: (e.compliance_type.value, e.detail) for e in evaluate(snapshot, Settings(level=level))}
-
-
-def discover(seeder: Seeder) -> Any:
-    return Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot
 
 
 def cli(*args: str) -> tuple[int, str]:

@@ -9,15 +9,13 @@ import contextlib
 import json
 from typing import Any
 
-import boto3
 import pytest
 from demo.seed import Seeder
 
-from eks_sg_rule.discovery import Discovery
 from eks_sg_rule.remediation import MANUAL, remediate
 from eks_sg_rule.remediation_handler import RemediationFailed, lambda_handler
 from eks_sg_rule.requirements import Level
-from tests.conftest import ACCOUNT, REGION, LambdaContext
+from tests.conftest import LambdaContext, discover, rules_of
 from tests.deploy.deployment import deploy_widest
 
 TAG = "kubernetes.io/cluster/c1"
@@ -27,20 +25,6 @@ TAG = "kubernetes.io/cluster/c1"
 def widest_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The inputs here ask for the switches themselves: the remediation's deployment allows them all."""
     deploy_widest(monkeypatch)
-
-
-@pytest.fixture
-def seeder(aws: None) -> Seeder:
-    return Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
-
-
-def discover(seeder: Seeder) -> Any:
-    return Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot
-
-
-def rules_of(seeder: Seeder, sg_id: str) -> list[dict[str, Any]]:
-    group = seeder.ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]
-    return [*group["IpPermissions"], *group["IpPermissionsEgress"]]
 
 
 def has_tag(seeder: Seeder, sg_id: str, key: str = TAG) -> bool:

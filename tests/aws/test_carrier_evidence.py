@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
 from demo.seed import Seeder
 from moto.ec2.models import ec2_backends
@@ -42,11 +41,6 @@ ATTACKER_SESSION = "AROAEXAMPLEATTACKER01:AmazonEKS"
 
 class Broken(AssertionError):
     """Raised only where a probe shows the defect it names (xfail(raises=Broken))."""
-
-
-@pytest.fixture
-def seeder(aws: None) -> Seeder:
-    return Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
 
 
 def kubelet_gap_cluster(seeder: Seeder) -> tuple[str, str]:
