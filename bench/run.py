@@ -1,6 +1,6 @@
 """`make bench`: sweep a large synthetic account in the embedded emulator and print the figures.
 
-A script, not a test. Builds the account with demo/seed.py (the demo's layouts, scaled), runs the
+A script, not a test. Builds the account with demo/scaled.py (the demo's layouts, scaled), runs the
 real handler in fresh processes (bench/invoke.py), and prints a table, or one JSON object with
 --json. Each target is printed with PASS or MISS.
 """
@@ -100,8 +100,10 @@ class Emulator:
     def __init__(self, clusters: int, instances: int, security_groups: int, other_instances: int = 0) -> None:
         import boto3
         from botocore.config import Config
-        from demo.seed import seed_scaled
+        from demo.moto_gaps import fill_moto_gaps
+        from demo.scaled import seed_scaled
 
+        fill_moto_gaps()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.server = _server()
         self.server.start()

@@ -1,7 +1,8 @@
 """`make demo`: scan realistic EKS clusters in an embedded local AWS emulator; no AWS account needed.
 
-Starts moto's server in this process on a loopback port, seeds it (demo/seed.py), then runs the
-real `eks-sg-rule scan` against it at both levels, writes the HTML report, and repairs one cluster.
+Starts moto's server in this process on a loopback port, fills moto's gaps (demo/moto_gaps.py), seeds
+it (demo/seed.py), then runs the real `eks-sg-rule scan` against it at both levels, writes the HTML
+report, and repairs one cluster.
 Fake credentials only: nothing leaves the machine.
 """
 
@@ -55,10 +56,12 @@ def main() -> int:
     import boto3
     from moto.server import ThreadedMotoServer
 
+    from demo.moto_gaps import fill_moto_gaps
     from demo.seed import seed_account
     from eks_sg_rule.cli import EXIT_ERROR
     from eks_sg_rule.cli import main as cli_main
 
+    fill_moto_gaps()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's request log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

@@ -1,8 +1,10 @@
 """Demo and test seeding, not product code: an emulated account with EKS clusters shaped like real ones.
 
 Each layout follows what a real tool creates (EKS itself, eksctl, terraform-aws-eks, the old
-CloudFormation quick-start). moto does not model everything EKS does; each gap is filled in one
-function below that says "moto gap", by editing moto's in-process records, and nowhere else.
+CloudFormation quick-start). moto does not model everything EKS does; each gap is filled in
+demo/moto_gaps.py (which says which), by editing moto's in-process records, and nowhere else; the
+process-wide fills apply only once `fill_moto_gaps()` is called. The benchmark's scaled account is
+demo/scaled.py.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from moto.ec2.models import ec2_backends
-from moto.ec2.models.core import TaggedEC2Resource
-from moto.ec2.models.elastic_network_interfaces import NetworkInterface, NetworkInterfaceBackend
-from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
-from moto.eks.models import eks_backends
+from demo.moto_gaps import (
+    drop_invented_remote_access_sg,
+    mark_in_use,
+    report_own_groups_only,
+    set_cluster_security_group,
+    set_legacy_platform,
+)
 
 ROLE = "arn:aws:iam::{account}:role/{name}"
 AMI = "ami-12c6146b"
@@ -62,18 +66,32 @@ def _tcp_cidr(low: int, high: int, cidr: str) -> dict[str, Any]:
     return {"IpProtocol": "tcp", "FromPort": low, "ToPort": high, "IpRanges": [{"CidrIp": cidr}]}
 
 
-class _Seeder:
-    def __init__(self, ec2: Any, eks: Any, account_id: str, region: str) -> None:
+class Seeder:
+    """Builds an emulated account through EC2 and EKS clients (moto-backed): one VPC (`vpc_cidr`) with a
+    subnet per CIDR of `subnet_cidrs` (zones a, b, c of `region`), then SGs, clusters, node groups,
+    instances and interfaces shaped as real tools create them. Each moto gap it meets is filled by
+    demo.moto_gaps; the process-wide ones need `fill_moto_gaps()` first."""
+
+    def __init__(
+        self,
+        ec2: Any,
+        eks: Any,
+        account_id: str,
+        region: str,
+        *,
+        vpc_cidr: str = VPC_CIDR,
+        subnet_cidrs: tuple[str, ...] = SUBNET_CIDRS,
+    ) -> None:
         self.ec2 = ec2
         self.eks = eks
         self.account_id = account_id
         self.region = region
-        self.vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
+        self.vpc_id = ec2.create_vpc(CidrBlock=vpc_cidr)["Vpc"]["VpcId"]
         self.subnets = [
             ec2.create_subnet(VpcId=self.vpc_id, CidrBlock=cidr, AvailabilityZone=f"{region}{zone}")["Subnet"][
                 "SubnetId"
             ]
-            for cidr, zone in zip(SUBNET_CIDRS, "abc", strict=True)
+            for cidr, zone in zip(subnet_cidrs, "abc", strict=False)
         ]
 
     # --- building blocks ------------------------------------------------------------------------
@@ -278,6 +296,49 @@ class _Seeder:
         template = self.ec2.create_launch_template(LaunchTemplateName=name, LaunchTemplateData=data)["LaunchTemplate"]
         return {"id": template["LaunchTemplateId"], "version": str(template["LatestVersionNumber"])}
 
+    # --- the AWS-layer tests' short forms (tests/aws/accounts.py) -------------------------------------
+
+    def sg(self, name: str, ingress: list[dict[str, Any]] | None = None, tags: dict[str, str] | None = None) -> str:
+        """An SG described by its name, with these inbound rules and tags and EC2's default egress."""
+        return self.security_group(name, name, ingress, tags=tags)
+
+    def minimal_cluster(self, name: str, cluster_sg: str | None, additional: list[str] | None = None) -> None:
+        """A cluster in the first subnet with EKS's defaults (no version, no endpoint settings), `cluster_sg`
+        as its clusterSecurityGroupId (None: a pre-1.14 cluster) and `additional` as securityGroupIds; one
+        control-plane interface carrying the existing ones of those SGs (moto gaps, as in
+        `control_plane_interfaces`; moto would create a named SG that does not exist)."""
+        self.eks.create_cluster(
+            name=name,
+            roleArn=ROLE.format(account=self.account_id, name="eks"),
+            resourcesVpcConfig={"subnetIds": [self.subnets[0]], "securityGroupIds": additional or []},
+        )
+        if cluster_sg:
+            set_cluster_security_group(self.account_id, self.region, name, cluster_sg)
+        wanted = [sg for sg in [cluster_sg, *(additional or [])] if sg]
+        existing = self.ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": wanted}])["SecurityGroups"]
+        groups = [g["GroupId"] for g in existing]
+        if groups:
+            interface = self.ec2.create_network_interface(
+                SubnetId=self.subnets[0], Groups=groups, Description=f"Amazon EKS {name}"
+            )["NetworkInterface"]
+            mark_in_use(self.account_id, self.region, interface["NetworkInterfaceId"])
+
+    def nodes(self, cluster: str, sgs: list[str], count: int = 1, **tags: str) -> list[str]:
+        """`count` running instances (EC2's default type) in the first subnet with these SGs, tagged
+        eks:cluster-name = `cluster` and `tags`; their instance ids."""
+        all_tags = {"eks:cluster-name": cluster, **tags}
+        reservation = self.ec2.run_instances(
+            ImageId=AMI,
+            MinCount=count,
+            MaxCount=count,
+            SubnetId=self.subnets[0],
+            SecurityGroupIds=sgs,
+            TagSpecifications=[
+                {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in all_tags.items()]}
+            ],
+        )
+        return [i["InstanceId"] for i in reservation["Instances"]]
+
     # --- the layouts ----------------------------------------------------------------------------
 
     def prod_managed(self, name: str = "prod-managed", nodes: int = 3) -> SeededCluster:
@@ -431,167 +492,13 @@ class _Seeder:
         )
 
 
-# --- moto gaps: each filled here, on moto's in-process records, and nowhere else -------------------
-
-
-def _moto_cluster(account_id: str, region: str, cluster: str) -> Any:
-    return eks_backends[account_id][region].clusters[cluster]
-
-
-def set_cluster_security_group(account_id: str, region: str, cluster: str, group_id: str) -> None:
-    """moto gap: EKS reports the SG it created as resourcesVpcConfig.clusterSecurityGroupId; moto has none."""
-    _moto_cluster(account_id, region, cluster).resources_vpc_config["clusterSecurityGroupId"] = group_id
-
-
-def drop_invented_remote_access_sg(account_id: str, region: str, cluster: str, nodegroup: str) -> None:
-    """moto gap: moto gives every node group a random, nonexistent remote-access SG; EKS sets one only
-    when remoteAccess is configured, which no layout here does."""
-    _moto_cluster(account_id, region, cluster).nodegroups[nodegroup].resources["remoteAccessSecurityGroup"] = None
-
-
-def set_legacy_platform(account_id: str, region: str, cluster: str, version: str, platform_version: str) -> None:
-    """moto gap: moto reports platform eks.4 for every cluster."""
-    record = _moto_cluster(account_id, region, cluster)
-    record.version = version
-    record.platformVersion = platform_version
-
-
-class _OwnGroupsInterface(NetworkInterface):
-    @property
-    def group_set(self) -> Any:
-        return self._group_set
-
-
-def report_own_groups_only(account_id: str, region: str, interface_id: str) -> None:
-    """moto gap: moto reports an attached secondary interface's groups as its own plus the
-    instance's; EC2 reports each interface's own SGs. Make this interface report its own."""
-    interface = ec2_backends[account_id][region].get_network_interface(interface_id)
-    interface.__class__ = _OwnGroupsInterface
-
-
-def match_any_interface_group() -> None:
-    """moto gap: EC2's DescribeNetworkInterfaces `group-id` filter with several values matches an
-    interface carrying any of them; moto matches only an interface whose SGs are all among the values
-    (or all of the values among its SGs). Make moto answer as EC2 does."""
-    original = NetworkInterfaceBackend.get_all_network_interfaces
-    if getattr(original, "matches_any_group", False):
-        return
-
-    def get_all_network_interfaces(
-        self: Any, eni_ids: list[str] | None = None, filters: dict[str, Any] | None = None
-    ) -> list[NetworkInterface]:
-        remaining = dict(filters or {})
-        wanted = remaining.pop("group-id", None)
-        interfaces: list[NetworkInterface] = original(self, eni_ids, remaining)
-        if wanted is None:
-            return interfaces
-        values = set(wanted if isinstance(wanted, list) else [wanted])
-        return [eni for eni in interfaces if values & set(eni.get_filter_value("group-id"))]
-
-    get_all_network_interfaces.matches_any_group = True  # type: ignore[attr-defined]
-    NetworkInterfaceBackend.get_all_network_interfaces = get_all_network_interfaces  # type: ignore[method-assign]
-
-
-def look_up_tags_by_resource() -> None:
-    """moto gap (speed): moto finds one resource's tags by scanning every tag of the region, so a
-    DescribeInstances tag filter over N instances costs N times all the region's tags (about 2 s for
-    1,500 instances, over 10 s for 4,500); EC2 answers from an index. Read the resource's own tags
-    (the same records, in the same shape). Applied once, on import."""
-    original = TaggedEC2Resource.get_tags
-    if getattr(original, "by_resource", False):
-        return
-
-    def get_tags(self: Any) -> list[dict[str, str]]:
-        if not self.id:
-            return []
-        kind = EC2_PREFIX_TO_RESOURCE.get(get_prefix(self.id), "")
-        own = self.ec2_backend.tags.get(self.id, {})
-        return [{"resource_id": self.id, "key": k, "value": v, "resource_type": kind} for k, v in own.items()]
-
-    get_tags.by_resource = True  # type: ignore[attr-defined]
-    TaggedEC2Resource.get_tags = get_tags  # type: ignore[method-assign]
-
-
-def fill_moto_gaps() -> None:
-    """Every process-wide moto gap above, once (the demo, the bench and the tests call it)."""
-    match_any_interface_group()
-    look_up_tags_by_resource()
-
-
-fill_moto_gaps()
-
-
-# The RequesterId EC2 reports for the control plane's interfaces: EKS creates them in a role
-# session named AmazonEKS ("<role unique id>:AmazonEKS"; the id here is made up).
-EKS_REQUESTER_ID = "AROAEXAMPLEEKSROLEID00:AmazonEKS"
-
-
-def mark_in_use(account_id: str, region: str, interface_id: str) -> None:
-    """moto gap: EKS attaches the control plane's interfaces to instances in its own account, so EC2
-    reports them "in-use" with no instance id of yours, created in EKS's `AmazonEKS` role session
-    (RequesterId "<role id>:AmazonEKS"); moto cannot attach across accounts, reports them
-    "available" and gives every interface one fixed user RequesterId. Report this control-plane
-    interface as EC2 does."""
-    interface = ec2_backends[account_id][region].get_network_interface(interface_id)
-    interface.status = "in-use"
-    interface.requester_id = EKS_REQUESTER_ID
-
-
 def _group_names(base: str, count: int) -> list[str]:
     return [base] if count == 1 else [f"{base}-{chr(ord('a') + index)}" for index in range(count)]
 
 
-def seed_scaled(
-    ec2: Any,
-    eks: Any,
-    *,
-    clusters: int = 50,
-    instances: int = 1500,
-    security_groups: int = 2000,
-    account_id: str = "123456789012",
-    region: str = "us-east-1",
-) -> SeededAccount:
-    """A large account for the benchmark: the demo's layouts in turn, two node groups each, the
-    instances spread evenly, and unrelated SGs up to `security_groups` in all."""
-    seeder = _Seeder(ec2, eks, account_id, region)
-    per_cluster = max(2, instances // clusters)
-    layouts = [
-        lambda n: seeder.prod_managed(n, per_cluster),
-        lambda n: seeder.kubelet_blocked(n, per_cluster, groups=2),
-        lambda n: seeder.two_owned(n, per_cluster, groups=2),
-        lambda n: seeder.legacy_113(n, per_cluster, groups=2),
-    ]
-    seeded = [layouts[index % len(layouts)](f"c{index:03d}") for index in range(clusters)]
-    used = sum(len(c.additional_sg_ids) + len(c.node_sg_ids) + (1 if c.cluster_sg_id else 0) for c in seeded) + 1
-    # The VPC's default SG is the +1. The unrelated SGs go straight into moto's in-process backend: through
-    # the API, thousands of them would take minutes of seeding without changing what the rule reads.
-    unrelated = bulk_security_groups(account_id, region, seeder.vpc_id, max(0, security_groups - used))
-    return SeededAccount(region, seeder.vpc_id, {c.name: c for c in seeded}, unrelated)
-
-
-def bulk_security_groups(account_id: str, region: str, vpc_id: str, count: int) -> tuple[str, ...]:
-    """`count` application SGs (TCP 8080 from the VPC), created in moto's backend directly."""
-    backend = ec2_backends[account_id][region]
-    ids: list[str] = []
-    for index in range(count):
-        group = backend.create_security_group(f"app-{index:05d}", "Application security group", vpc_id=vpc_id)
-        backend.authorize_security_group_ingress(
-            group_name_or_id=group.id,
-            ip_protocol="tcp",
-            from_port=8080,
-            to_port=8080,
-            ip_ranges=[{"CidrIp": VPC_CIDR}],
-            source_groups=[],
-            prefix_list_ids=[],
-            vpc_id=vpc_id,
-        )
-        ids.append(group.id)
-    return tuple(ids)
-
-
 def seed_account(ec2: Any, eks: Any, *, account_id: str = "123456789012", region: str = "us-east-1") -> SeededAccount:
     """Create the demo layouts through the given (moto-backed) EC2 and EKS clients."""
-    seeder = _Seeder(ec2, eks, account_id, region)
+    seeder = Seeder(ec2, eks, account_id, region)
     clusters = [
         seeder.prod_managed(),
         seeder.kubelet_blocked(),

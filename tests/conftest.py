@@ -1,4 +1,5 @@
-"""Shared fixtures: an emulated AWS account (moto), a Lambda context, and a PutEvaluations recorder."""
+"""Shared fixtures: an emulated AWS account (moto; per test or per module), the seeding builder and its
+read-back helpers, a Lambda context, and a PutEvaluations recorder."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from typing import Any
 import boto3
 import botocore.handlers
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 from demo.config_store import ConfigResultStore, install_result_store
-from demo.seed import fill_moto_gaps
+from demo.moto_gaps import fill_moto_gaps
+from demo.seed import Seeder
 from moto import mock_aws
+
+from eks_sg_rule.discovery import Discovery
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -41,30 +46,90 @@ def refuse_over_200_filter_values(params: dict[str, Any], model: Any, **_: Any) 
         raise ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}, model.name)
 
 
-@pytest.fixture
-def ec2_filter_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+def enforce_filter_limit(env: pytest.MonkeyPatch) -> None:
     """EC2's 200-filter-value limit on every EC2 call of every botocore session created from here on
     (a built-in handler, as moto registers its own), whether moto or a Stubber answers it."""
     handler = ("before-parameter-build.ec2", refuse_over_200_filter_values)
-    monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", [*botocore.handlers.BUILTIN_HANDLERS, handler])
+    env.setattr(botocore.handlers, "BUILTIN_HANDLERS", [*botocore.handlers.BUILTIN_HANDLERS, handler])
+
+
+@pytest.fixture
+def ec2_filter_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`enforce_filter_limit` for one test."""
+    enforce_filter_limit(monkeypatch)
+
+
+def fake_account_environment(env: pytest.MonkeyPatch) -> None:
+    """The environment of an emulated account: no profile, endpoint, retry setting or NO_COLOR from the
+    developer's shell; fake credentials; one region; Powertools at DEBUG."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "NO_COLOR"):
+        env.delenv(name, raising=False)
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    env.setenv("AWS_SESSION_TOKEN", "testing")
+    env.setenv("AWS_DEFAULT_REGION", REGION)
+    env.setenv("AWS_REGION", REGION)
+    env.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
 
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch, ec2_filter_limit: None) -> Iterator[None]:
-    """An emulated AWS account: fake credentials, one region, everything served by moto in process,
-    with EC2's filter-value limit enforced (`ec2_filter_limit`)."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
+    """An emulated AWS account: fake credentials, one region, everything served by moto in process
+    (its gaps filled, demo.moto_gaps), with EC2's filter-value limit enforced (`ec2_filter_limit`)."""
+    fake_account_environment(monkeypatch)
     fill_moto_gaps()
     with mock_aws():
         boto3.setup_default_session()
         yield
+
+
+@pytest.fixture(scope="module")
+def module_aws() -> Iterator[None]:
+    """As `aws` (the same environment, gap fills and filter-value limit), once for a whole module: for
+    modules whose tests only read one seeded account."""
+    with pytest.MonkeyPatch.context() as env:
+        enforce_filter_limit(env)
+        fake_account_environment(env)
+        fill_moto_gaps()
+        with mock_aws():
+            boto3.setup_default_session()
+            yield
+
+
+@pytest.fixture
+def seeder(aws: None) -> Seeder:
+    """The seeding builder (demo.seed) on the emulated account's EC2 and EKS clients."""
+    return Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
+
+
+def discover(seeder: Seeder) -> Any:
+    """`Discovery.snapshot` over the seeder's clients (call it with `clusters=[...]` or none)."""
+    return Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot
+
+
+def rules_of(seeder: Seeder, sg_id: str) -> list[dict[str, Any]]:
+    """An SG's rules as DescribeSecurityGroups returns them: inbound (IpPermissions), then outbound."""
+    group = seeder.ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]
+    return [*group["IpPermissions"], *group["IpPermissionsEgress"]]
+
+
+class _Body:
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def stream(self, **_: Any) -> Any:
+        yield self.content
+
+
+def ec2_error(code: str, status: int) -> AWSResponse:
+    """An EC2 (query protocol) error response with this code and HTTP status, for a before-send hook."""
+    body = f"<Response><Errors><Error><Code>{code}</Code><Message>{code}</Message></Error></Errors></Response>"
+    return AWSResponse("https://ec2", status, {}, _Body(body.encode()))
+
+
+def json_error(code: str, status: int) -> AWSResponse:
+    """An EKS (rest-json protocol) error response with this code and HTTP status, for a before-send hook."""
+    return AWSResponse("https://eks", status, {"x-amzn-ErrorType": code}, _Body(json.dumps({"message": code}).encode()))
 
 
 # The name the tests use: every PutEvaluations the rule sends, read back.

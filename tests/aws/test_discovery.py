@@ -24,7 +24,7 @@ def account(aws: None) -> Account:
 
 def test_nodes_are_grouped_by_evidence_and_carry_private_ips(account: Account) -> None:
     cluster_sg = account.sg("eks-cluster-sg-c1")
-    account.cluster("c1", cluster_sg)
+    account.minimal_cluster("c1", cluster_sg)
     account.nodes("c1", [cluster_sg], count=2, **{"eks:nodegroup-name": "ng-a"})
     account.nodes("c1", [cluster_sg], count=1, **{"karpenter.sh/nodepool": "default"})
     account.nodes("other", [cluster_sg], count=1)
@@ -41,8 +41,8 @@ def test_nodes_are_grouped_by_evidence_and_carry_private_ips(account: Account) -
 
 def test_an_sg_shared_between_clusters_is_known_to_both(account: Account) -> None:
     shared = account.sg("shared-cp")
-    account.cluster("c1", account.sg("csg1"), [shared])
-    account.cluster("c2", account.sg("csg2"), [shared])
+    account.minimal_cluster("c1", account.sg("csg1"), [shared])
+    account.minimal_cluster("c2", account.sg("csg2"), [shared])
 
     snapshot = account.discovery().snapshot()
 
@@ -53,7 +53,7 @@ def test_an_sg_shared_between_clusters_is_known_to_both(account: Account) -> Non
 def test_a_cluster_whose_sgs_cannot_be_read_never_passes(account: Account) -> None:
     cluster_sg = account.sg("csg")
     account.ec2.authorize_security_group_ingress(GroupId=cluster_sg, IpPermissions=[self_all(cluster_sg)])
-    account.cluster("c1", cluster_sg)
+    account.minimal_cluster("c1", cluster_sg)
     account.nodes("c1", [cluster_sg], **{"eks:nodegroup-name": "ng"})
     snapshot = account.discovery().snapshot()
     assert evaluate(snapshot, Settings())[0].compliance_type.value == "COMPLIANT"
@@ -69,7 +69,7 @@ def test_a_cluster_whose_sgs_cannot_be_read_never_passes(account: Account) -> No
 
 def test_a_missing_security_group_is_named_in_unresolved(account: Account) -> None:
     cluster_sg = account.sg("csg")
-    account.cluster("c1", cluster_sg, ["sg-0123456789abcdef0"])
+    account.minimal_cluster("c1", cluster_sg, ["sg-0123456789abcdef0"])
 
     snapshot = account.discovery().snapshot()
 
@@ -84,7 +84,7 @@ def test_a_missing_security_group_is_named_in_unresolved(account: Account) -> No
 def test_managed_node_group_without_instances_uses_its_launch_template(account: Account) -> None:
     cluster_sg = account.sg("csg")
     node_sg = account.sg("node")
-    account.cluster("c1", cluster_sg)
+    account.minimal_cluster("c1", cluster_sg)
     template = account.ec2.create_launch_template(
         LaunchTemplateName="lt-ng", LaunchTemplateData={"SecurityGroupIds": [node_sg]}
     )["LaunchTemplate"]
@@ -116,7 +116,7 @@ def test_managed_node_group_without_instances_uses_its_launch_template(account: 
 
 def test_a_deleted_launch_template_is_unresolved_not_a_crash(account: Account) -> None:
     cluster_sg = account.sg("csg")
-    account.cluster("c1", cluster_sg)
+    account.minimal_cluster("c1", cluster_sg)
     template = account.ec2.create_launch_template(
         LaunchTemplateName="lt-gone", LaunchTemplateData={"SecurityGroupIds": [cluster_sg]}
     )["LaunchTemplate"]
@@ -148,7 +148,7 @@ def test_prefix_list_entries_are_read_for_rules_that_name_one(account: Account) 
             {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "PrefixListIds": [{"PrefixListId": prefix_list}]}
         ],
     )
-    account.cluster("c1", cluster_sg)
+    account.minimal_cluster("c1", cluster_sg)
 
     topology = account.discovery().snapshot().topologies["c1"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from demo.seed import SeededAccount, _Seeder
+from demo.seed import SeededAccount, Seeder
 
 from eks_sg_rule.discovery import Discovery
 from eks_sg_rule.evaluate import evaluate
@@ -20,22 +20,17 @@ from eks_sg_rule.settings import Settings
 from tests.conftest import ACCOUNT, REGION
 
 
-@pytest.fixture
-def seeder(aws: None) -> _Seeder:
-    return _Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
-
-
-def read(seeder: _Seeder, name: str) -> Topology:
+def read(seeder: Seeder, name: str) -> Topology:
     return Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot(clusters=[name]).topologies[name]
 
 
-def verdicts(seeder: _Seeder, name: str, level: Level) -> dict[str, str]:
+def verdicts(seeder: Seeder, name: str, level: Level) -> dict[str, str]:
     snapshot = Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot()
     [cluster] = [e for e in evaluate(snapshot, Settings(level=level), clusters=[name]) if e.resource_id == name]
     return {c.check_id: c.status.value for c in cluster.checks} | {"cluster": cluster.compliance_type.value}
 
 
-def test_1_dual_stack_ipv4_cluster_reads_both_families_and_passes_minimum(seeder: _Seeder) -> None:
+def test_dual_stack_ipv4_cluster_reads_both_families_and_passes_minimum(seeder: Seeder) -> None:
     seeder.dual_stack_ipv4()
 
     topology = read(seeder, "dual-stack-v4")
@@ -50,7 +45,7 @@ def test_1_dual_stack_ipv4_cluster_reads_both_families_and_passes_minimum(seeder
     }
 
 
-def test_2_custom_networking_reads_the_pod_interface_with_its_own_groups(seeder: _Seeder) -> None:
+def test_custom_networking_reads_the_pod_interface_with_its_own_groups(seeder: Seeder) -> None:
     seeded = seeder.custom_networking()
 
     topology = read(seeder, "custom-networking")
@@ -67,7 +62,7 @@ def test_2_custom_networking_reads_the_pod_interface_with_its_own_groups(seeder:
     assert recommended["CP_SG_RECOMMENDED"] == recommended["WORKER_SG_RECOMMENDED"] == "NON_COMPLIANT"
 
 
-def test_3_tags_per_interface_through_discovery(seeder: _Seeder) -> None:
+def test_tags_per_interface_through_discovery(seeder: Seeder) -> None:
     seeder.cluster("per-interface", "1.31", [])
     cluster_sg = seeder.eks_cluster_sg("per-interface")
     node_sg = seeder.security_group("node", "node", tags={"kubernetes.io/cluster/per-interface": "owned"})
@@ -79,8 +74,8 @@ def test_3_tags_per_interface_through_discovery(seeder: _Seeder) -> None:
     assert verdicts(seeder, "per-interface", Level.MINIMUM)["TAG_OWNED"] == "COMPLIANT"
 
 
-def test_4_platform_version_is_read_for_the_cluster_sg_era(seeder: _Seeder) -> None:
-    from demo.seed import set_legacy_platform
+def test_platform_version_is_read_for_the_cluster_sg_era(seeder: Seeder) -> None:
+    from demo.moto_gaps import set_legacy_platform
 
     seeder.cluster("old", "1.14", [])
     set_legacy_platform(ACCOUNT, REGION, "old", version="1.14", platform_version="eks.2")
@@ -89,7 +84,7 @@ def test_4_platform_version_is_read_for_the_cluster_sg_era(seeder: _Seeder) -> N
     assert (cluster.version, cluster.platform_version, cluster.predates_cluster_sg) == ("1.14", "eks.2", True)
 
 
-def test_5_a_tagged_instance_in_another_vpc_is_not_a_node(seeder: _Seeder) -> None:
+def test_a_tagged_instance_in_another_vpc_is_not_a_node(seeder: Seeder) -> None:
     seeder.no_nodes()
     other_vpc = seeder.ec2.create_vpc(CidrBlock="172.31.0.0/16")["Vpc"]["VpcId"]
     subnet = seeder.ec2.create_subnet(VpcId=other_vpc, CidrBlock="172.31.0.0/20")["Subnet"]["SubnetId"]
@@ -108,7 +103,7 @@ def test_5_a_tagged_instance_in_another_vpc_is_not_a_node(seeder: _Seeder) -> No
     assert group not in topology.role_sg_ids()
 
 
-def test_6_fargate_profiles_are_read_and_the_worker_checks_do_not_apply(seeder: _Seeder) -> None:
+def test_fargate_profiles_are_read_and_the_worker_checks_do_not_apply(seeder: Seeder) -> None:
     seeder.fargate_only()
 
     assert read(seeder, "fargate-only").cluster.fargate_profiles == ("fp-default",)
@@ -119,7 +114,7 @@ def test_6_fargate_profiles_are_read_and_the_worker_checks_do_not_apply(seeder: 
     assert recommended["cluster"] == "COMPLIANT"
 
 
-def test_membership_evidence_aws_for_managed_groups_tags_for_the_rest(seeder: _Seeder) -> None:
+def test_membership_evidence_aws_for_managed_groups_tags_for_the_rest(seeder: Seeder) -> None:
     seeder.prod_managed()
     seeder.kubelet_blocked()
     # An instance a user tagged for prod-managed, in its VPC: a node, but by tags only.
@@ -133,7 +128,7 @@ def test_membership_evidence_aws_for_managed_groups_tags_for_the_rest(seeder: _S
     assert {g.membership for g in read(seeder, "kubelet-blocked").node_groups} == {Membership.TAGS}
 
 
-def test_an_aws_prefixed_cluster_tag_is_aws_evidence(seeder: _Seeder) -> None:
+def test_an_aws_prefixed_cluster_tag_is_aws_evidence(seeder: Seeder) -> None:
     seeder.no_nodes()
     # Only AWS can set aws: tags (EKS Auto Mode and managed instances carry aws:eks:cluster-name);
     # moto lets the test set one.

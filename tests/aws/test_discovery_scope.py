@@ -29,9 +29,9 @@ def verdicts(snapshot: Any, clusters: list[str]) -> dict[tuple[str, str], tuple[
 
 def test_a_control_plane_sg_another_cluster_uses_is_found_without_reading_every_cluster(account: Account) -> None:
     shared = account.sg("shared-cp")
-    account.cluster("c1", account.sg("csg1"), [shared])
-    account.cluster("c2", account.sg("csg2"), [shared])
-    account.cluster("c3", account.sg("csg3"))
+    account.minimal_cluster("c1", account.sg("csg1"), [shared])
+    account.minimal_cluster("c2", account.sg("csg2"), [shared])
+    account.minimal_cluster("c3", account.sg("csg3"))
     sweep = account.discovery().snapshot()
 
     named = account.discovery().snapshot(clusters=["c1"])
@@ -44,8 +44,8 @@ def test_a_control_plane_sg_another_cluster_uses_is_found_without_reading_every_
 
 def test_a_node_sg_shared_through_running_nodes_is_found(account: Account) -> None:
     node_sg = account.sg("shared-nodes")
-    account.cluster("c1", account.sg("csg1"))
-    account.cluster("c2", account.sg("csg2"))
+    account.minimal_cluster("c1", account.sg("csg1"))
+    account.minimal_cluster("c2", account.sg("csg2"))
     account.nodes("c1", [node_sg])
     account.nodes("c2", [node_sg])
     sweep = account.discovery().snapshot()
@@ -58,10 +58,10 @@ def test_a_node_sg_shared_through_running_nodes_is_found(account: Account) -> No
 
 def test_sharing_is_followed_until_no_new_cluster_appears(account: Account) -> None:
     a, b = account.sg("a"), account.sg("b")
-    account.cluster("c1", account.sg("csg1"), [a])
-    account.cluster("c2", account.sg("csg2"), [a, b])
-    account.cluster("c3", account.sg("csg3"), [b])
-    account.cluster("c4", account.sg("csg4"))
+    account.minimal_cluster("c1", account.sg("csg1"), [a])
+    account.minimal_cluster("c2", account.sg("csg2"), [a, b])
+    account.minimal_cluster("c3", account.sg("csg3"), [b])
+    account.minimal_cluster("c4", account.sg("csg4"))
     sweep = account.discovery().snapshot()
 
     named = account.discovery().snapshot(clusters=["c1"])
@@ -73,8 +73,8 @@ def test_sharing_is_followed_until_no_new_cluster_appears(account: Account) -> N
 
 def test_an_interface_describing_itself_as_another_cluster_proves_nothing(account: Account) -> None:
     cluster_sg, own = account.sg("csg1"), account.sg("own-cp")
-    account.cluster("c1", cluster_sg, [own])
-    account.cluster("c2", account.sg("csg2"))
+    account.minimal_cluster("c1", cluster_sg, [own])
+    account.minimal_cluster("c2", account.sg("csg2"))
     ec2 = boto3.client("ec2", region_name=REGION)
     # Anyone allowed ec2:CreateNetworkInterface can write this description on c1's SGs.
     ec2.create_network_interface(SubnetId=account.subnet, Groups=[own], Description="Amazon EKS c2")
@@ -89,7 +89,7 @@ def test_an_interface_describing_itself_as_another_cluster_proves_nothing(accoun
 
 
 def test_an_unrelated_sg_costs_one_call_and_names_no_cluster(account: Account) -> None:
-    account.cluster("c1", account.sg("csg1"))
+    account.minimal_cluster("c1", account.sg("csg1"))
     web = account.sg("web")
     ec2 = boto3.client("ec2", region_name=REGION)
     calls: list[str] = []

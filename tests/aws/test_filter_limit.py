@@ -106,7 +106,7 @@ def test_the_carriers_of_an_sg_on_200_plus_running_instances_are_read_within_the
 ) -> None:
     cluster_sg = account.sg("cluster-sg")
     account.ec2.authorize_security_group_ingress(GroupId=cluster_sg, IpPermissions=[self_all(cluster_sg)])
-    account.cluster("big", cluster_sg)
+    account.minimal_cluster("big", cluster_sg)
     nodes = account.nodes("big", [cluster_sg], count=201)
     api.clear()
 
@@ -161,7 +161,7 @@ def test_the_sweep_reads_every_instance_a_cluster_could_claim_and_no_other(accou
     cluster_sg = account.sg("cluster-sg")
     account.ec2.authorize_security_group_ingress(GroupId=cluster_sg, IpPermissions=[self_all(cluster_sg)])
     web = account.sg("web")
-    account.cluster("prod", cluster_sg)
+    account.minimal_cluster("prod", cluster_sg)
     account.eks.create_nodegroup(
         clusterName="prod", nodegroupName="ng", nodeRole="arn:aws:iam::123456789012:role/node", subnets=[account.subnet]
     )
@@ -205,7 +205,7 @@ def test_the_sweep_chunks_hundreds_of_managed_auto_scaling_groups(account: Accou
     discovery = account.discovery()
     reads: Any = {}
     cluster_sg = account.sg("cluster-sg")
-    account.cluster("prod", cluster_sg)
+    account.minimal_cluster("prod", cluster_sg)
     prod = discovery._read_cluster("prod")
     assert not isinstance(prod, str) and prod is not None
     prod.nodegroups = [

@@ -45,7 +45,7 @@ def kubelet_blocked(account: Account) -> tuple[str, str, str]:
         GroupId=control_plane,
         IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": node}]}],
     )
-    account.cluster("c1", cluster_sg, [control_plane])
+    account.minimal_cluster("c1", cluster_sg, [control_plane])
     account.nodes("c1", [node], count=2, **{"aws:autoscaling:groupName": "workers"})
     return cluster_sg, control_plane, node
 
@@ -130,7 +130,7 @@ def test_duplicate_owned_tags_are_removed_only_when_allowed(account: Account) ->
     account.ec2.authorize_security_group_ingress(GroupId=cluster_sg, IpPermissions=[self_all(cluster_sg)])
     node = account.sg("node", tags={"kubernetes.io/cluster/c1": "owned"})
     account.ec2.authorize_security_group_ingress(GroupId=node, IpPermissions=[self_all(node), self_all(cluster_sg)])
-    account.cluster("c1", cluster_sg)
+    account.minimal_cluster("c1", cluster_sg)
     account.nodes("c1", [node, cluster_sg], **{"eks:nodegroup-name": "ng"})
 
     refused = remediate(account.discovery().snapshot, account.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)

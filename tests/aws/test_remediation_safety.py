@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
-from demo.seed import _Seeder
+from demo.seed import Seeder
 
 from eks_sg_rule.discovery import Discovery
 from eks_sg_rule.evaluate import evaluate
@@ -19,7 +18,7 @@ from eks_sg_rule.remediation import remediate
 from eks_sg_rule.remediation_handler import RemediationFailed, lambda_handler
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Scope, Settings
-from tests.conftest import ACCOUNT, REGION, ApiCalls, LambdaContext
+from tests.conftest import ApiCalls, LambdaContext, discover, rules_of
 from tests.deploy.deployment import deploy_widest
 
 
@@ -29,7 +28,7 @@ def widest_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
     deploy_widest(monkeypatch)
 
 
-def untagged_multi_sg_cluster(seeder: _Seeder) -> tuple[str, str, str]:
+def untagged_multi_sg_cluster(seeder: Seeder) -> tuple[str, str, str]:
     """c1 with Karpenter-like managed nodes on two SGs and no cluster tag: (cluster SG, node, extra)."""
     seeder.cluster("c1", "1.31", [])
     cluster_sg = seeder.eks_cluster_sg("c1")
@@ -42,17 +41,7 @@ def untagged_multi_sg_cluster(seeder: _Seeder) -> tuple[str, str, str]:
     return cluster_sg, node, extra
 
 
-@pytest.fixture
-def seeder(aws: None) -> _Seeder:
-    return _Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
-
-
-def rules_of(seeder: _Seeder, sg_id: str) -> list[dict[str, Any]]:
-    group = seeder.ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]
-    return [*group["IpPermissions"], *group["IpPermissionsEgress"]]
-
-
-def referencing(seeder: _Seeder, sg_id: str) -> list[str]:
+def referencing(seeder: Seeder, sg_id: str) -> list[str]:
     """SGs with a rule that names `sg_id` as its peer."""
     return [
         group["GroupId"]
@@ -62,18 +51,14 @@ def referencing(seeder: _Seeder, sg_id: str) -> list[str]:
     ]
 
 
-def verdict(seeder: _Seeder, name: str, level: Level = Level.MINIMUM) -> str:
+def verdict(seeder: Seeder, name: str, level: Level = Level.MINIMUM) -> str:
     snapshot = Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot()
     return next(e.compliance_type.value for e in evaluate(snapshot, Settings(level=level)) if e.resource_id == name)
 
 
-def discover(seeder: _Seeder) -> Any:
-    return Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot
-
-
 @pytest.mark.parametrize("other_vpc", [False, True])
-def test_1_a_tagged_attacker_instance_never_gets_a_rule(
-    seeder: _Seeder, lambda_context: LambdaContext, other_vpc: bool
+def test_a_tagged_attacker_instance_never_gets_a_rule(
+    seeder: Seeder, lambda_context: LambdaContext, other_vpc: bool
 ) -> None:
     seeded = seeder.prod_managed()
     vpc = seeder.vpc_id
@@ -106,7 +91,7 @@ class _nothing:
         return False
 
 
-def test_1_trust_node_tags_is_the_operators_explicit_choice(seeder: _Seeder) -> None:
+def test_trust_node_tags_is_the_operators_explicit_choice(seeder: Seeder) -> None:
     seeder.prod_managed()
     db = seeder.security_group("payments-db", "db")
     seeder.instances(1, [db], {"eks:cluster-name": "prod-managed"})
@@ -117,7 +102,7 @@ def test_1_trust_node_tags_is_the_operators_explicit_choice(seeder: _Seeder) -> 
     assert any(c.status == "applied" and db in json.dumps(c.permissions) for c in outcome.changes)
 
 
-def test_2_another_clusters_sg_is_never_changed(seeder: _Seeder) -> None:
+def test_another_clusters_sg_is_never_changed(seeder: Seeder) -> None:
     """c1's managed nodes carry c2's node SG, which lacks kubelet access from c1's control plane."""
     seeder.cluster("c2", "1.31", [])
     cluster_sg_2 = seeder.eks_cluster_sg("c2")
@@ -138,8 +123,8 @@ def test_2_another_clusters_sg_is_never_changed(seeder: _Seeder) -> None:
     assert refused and all(c.action == MANUAL and "also used by cluster c2" in c.detail for c in refused)
 
 
-def test_2_an_exempt_sg_and_an_sg_outside_the_pattern_are_left_alone(
-    seeder: _Seeder, lambda_context: LambdaContext
+def test_an_exempt_sg_and_an_sg_outside_the_pattern_are_left_alone(
+    seeder: Seeder, lambda_context: LambdaContext
 ) -> None:
     seeded = seeder.kubelet_blocked()
     [node] = seeded.node_sg_ids
@@ -157,8 +142,8 @@ def test_2_an_exempt_sg_and_an_sg_outside_the_pattern_are_left_alone(
     assert rules_of(seeder, node) == before
 
 
-def test_2_an_sg_resource_id_adds_only_the_rules_that_belong_on_that_sg(
-    seeder: _Seeder, lambda_context: LambdaContext
+def test_an_sg_resource_id_adds_only_the_rules_that_belong_on_that_sg(
+    seeder: Seeder, lambda_context: LambdaContext
 ) -> None:
     seeded = seeder.kubelet_blocked()
     [control_plane] = seeded.additional_sg_ids
@@ -172,7 +157,7 @@ def test_2_an_sg_resource_id_adds_only_the_rules_that_belong_on_that_sg(
     assert rules_of(seeder, control_plane) == before
 
 
-def test_3_tag_removal_keeps_exactly_one_tagged_sg(seeder: _Seeder) -> None:
+def test_tag_removal_keeps_exactly_one_tagged_sg(seeder: Seeder) -> None:
     seeder.cluster("c1", "1.31", [])
     seeder.eks_cluster_sg("c1")
     a = seeder.security_group("a", "a", tags={"kubernetes.io/cluster/c1": "owned"})
@@ -197,7 +182,7 @@ def test_3_tag_removal_keeps_exactly_one_tagged_sg(seeder: _Seeder) -> None:
     assert outcome.done
 
 
-def test_4_an_untagged_multi_sg_node_is_tagged_on_its_own_sg(seeder: _Seeder) -> None:
+def test_an_untagged_multi_sg_node_is_tagged_on_its_own_sg(seeder: Seeder) -> None:
     """Karpenter-like nodes with two SGs and no tag; EKS tags the cluster SG, used elsewhere."""
     cluster_sg, node, extra = untagged_multi_sg_cluster(seeder)
     assert verdict(seeder, "c1") == "NON_COMPLIANT"
@@ -215,15 +200,15 @@ def test_4_an_untagged_multi_sg_node_is_tagged_on_its_own_sg(seeder: _Seeder) ->
     "resource_id",
     ["sg-0123456789abcdef0", "sg-12345678"],  # an SG that exists nowhere; a cluster named like an SG id
 )
-def test_5_a_resource_that_resolves_to_no_cluster_fails(
-    seeder: _Seeder, lambda_context: LambdaContext, resource_id: str
+def test_a_resource_that_resolves_to_no_cluster_fails(
+    seeder: Seeder, lambda_context: LambdaContext, resource_id: str
 ) -> None:
     seeder.prod_managed()
     with pytest.raises(RemediationFailed, match="resolves to no cluster in scope"):
         lambda_handler({"ResourceId": resource_id, "DryRun": False}, lambda_context)
 
 
-def test_5_an_unused_sg_fails_and_a_dry_run_returns_the_plan(seeder: _Seeder, lambda_context: LambdaContext) -> None:
+def test_an_unused_sg_fails_and_a_dry_run_returns_the_plan(seeder: Seeder, lambda_context: LambdaContext) -> None:
     seeder.prod_managed()
     unused = seeder.security_group("web", "web")
     with pytest.raises(RemediationFailed, match="used by no EKS cluster"):
@@ -232,7 +217,7 @@ def test_5_an_unused_sg_fails_and_a_dry_run_returns_the_plan(seeder: _Seeder, la
     assert result["clusters"][0]["changes"] == []
 
 
-def test_5_only_manual_changes_left_fails_loudly(seeder: _Seeder, lambda_context: LambdaContext) -> None:
+def test_only_manual_changes_left_fails_loudly(seeder: Seeder, lambda_context: LambdaContext) -> None:
     seeder.kubelet_blocked()  # self-managed: membership by tags only, so the fix is manual
     with pytest.raises(RemediationFailed, match="manual change"):
         lambda_handler({"ResourceId": "kubelet-blocked", "DryRun": False}, lambda_context)
@@ -261,7 +246,7 @@ class FailingSecond:
         return write
 
 
-def test_5_a_failed_write_stops_and_names_what_was_applied(seeder: _Seeder) -> None:
+def test_a_failed_write_stops_and_names_what_was_applied(seeder: Seeder) -> None:
     from eks_sg_rule.aws.writes import ApplyFailed
 
     seeder.dual_stack_ipv4()  # two rules to add at the recommended level
@@ -273,7 +258,7 @@ def test_5_a_failed_write_stops_and_names_what_was_applied(seeder: _Seeder) -> N
     assert all(s == "planned" for s in statuses[2:])
 
 
-def test_5_remaining_after_apply_fails_the_lambda(seeder: _Seeder, lambda_context: LambdaContext) -> None:
+def test_remaining_after_apply_fails_the_lambda(seeder: Seeder, lambda_context: LambdaContext) -> None:
     seeder.kubelet_blocked()
     # Recommended: egress to 0.0.0.0/0 and the cluster SG on nodes stay manual, so it cannot finish.
     with pytest.raises(RemediationFailed, match=r"kubelet-blocked: .*manual change"):
@@ -283,7 +268,7 @@ def test_5_remaining_after_apply_fails_the_lambda(seeder: _Seeder, lambda_contex
         )
 
 
-def test_remediation_never_opens_a_cidr_never_revokes_and_changes_nothing_twice(seeder: _Seeder) -> None:
+def test_remediation_never_opens_a_cidr_never_revokes_and_changes_nothing_twice(seeder: Seeder) -> None:
     seeder.kubelet_blocked()
     calls: list[str] = []
     ec2 = seeder.ec2
@@ -306,7 +291,7 @@ def test_remediation_never_opens_a_cidr_never_revokes_and_changes_nothing_twice(
 
 
 def test_the_remediation_reads_the_region_once_before_and_its_cluster_once_after(
-    seeder: _Seeder, lambda_context: LambdaContext, api_calls: ApiCalls
+    seeder: Seeder, lambda_context: LambdaContext, api_calls: ApiCalls
 ) -> None:
     _, node, _ = untagged_multi_sg_cluster(seeder)
     for index in range(3):  # other clusters: in the region read before, not in the read after
@@ -328,7 +313,7 @@ def test_the_remediation_reads_the_region_once_before_and_its_cluster_once_after
     assert (api_calls.count("ListClusters"), api_calls.count("DescribeCluster")) == (1, 4)
 
 
-def test_the_vpc_default_sg_is_never_changed_nor_named_automatically(seeder: _Seeder) -> None:
+def test_the_vpc_default_sg_is_never_changed_nor_named_automatically(seeder: Seeder) -> None:
     """Custom networking with pods on the VPC's default SG: the cluster SG lacks TCP 443 from it.
     That rule would open the API server to everything launched without an SG: a person decides."""
     seeded = seeder.custom_networking()

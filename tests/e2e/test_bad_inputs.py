@@ -60,6 +60,7 @@ CASES = [
     Case("event-is-a-string", lambda: "hello", error="event must be a JSON object, got str"),
     Case("event-is-null", lambda: None, error="event must be a JSON object, got NoneType"),
     Case("event-is-a-list", lambda: [load_event("scheduled.json")], error="event must be a JSON object, got list"),
+    Case("empty-event", lambda: {}, error="event has no invokingEvent"),
     Case("no-invoking-event", lambda: drop(load_event("scheduled.json"), "invokingEvent"), error="no invokingEvent"),
     Case(
         "invoking-event-not-a-string",
@@ -269,7 +270,7 @@ def test_bad_input(
         with pytest.raises(RuleEvaluationError) as raised:
             lambda_handler(event, lambda_context)
         assert case.error in str(raised.value)
-        assert put_evaluations.evaluations == []
+        assert put_evaluations.calls == []  # no PutEvaluations call at all, not even an empty one
         [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
         assert "configurationItem" not in logged.getMessage()  # the event itself is never logged
         return

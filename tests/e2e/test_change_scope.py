@@ -14,7 +14,9 @@ from typing import Any
 import boto3
 import pytest
 from demo.config_store import install_result_store
-from demo.seed import SeededAccount, seed_account, seed_scaled
+from demo.moto_gaps import fill_moto_gaps
+from demo.scaled import seed_scaled
+from demo.seed import SeededAccount, seed_account
 from moto import mock_aws
 
 from eks_sg_rule.handler import lambda_handler
@@ -151,6 +153,7 @@ def scaled_accounts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def reads_at(clusters: int, level: str) -> dict[str, dict[str, int]]:
     """Reads by operation of one SG change (c001's node SG) and one cluster change (c001), in an
     account of `clusters` clusters with the same layouts and nodes per cluster."""
+    fill_moto_gaps()
     with mock_aws():
         boto3.setup_default_session()
         seeded = seed_scaled(

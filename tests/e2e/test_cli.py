@@ -10,13 +10,11 @@ import io
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from demo.seed import SeededAccount, seed_account
-from moto import mock_aws
 
 from eks_sg_rule.cli import main
 from tests.conftest import ACCOUNT, REGION, ApiCalls
@@ -25,24 +23,15 @@ OTHER_REGION = "eu-west-1"
 
 
 @pytest.fixture(scope="module")
-def account() -> Iterator[SeededAccount]:
-    """As the `aws` fixture, once for the module: every scan here only reads."""
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "NO_COLOR"):
-            env.delenv(name, raising=False)
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            env.setenv(name, "testing")
-        env.setenv("AWS_DEFAULT_REGION", REGION)
-        env.setenv("AWS_REGION", REGION)
-        with mock_aws():
-            boto3.setup_default_session()
-            seeded = {
-                region: seed_account(
-                    boto3.client("ec2", region_name=region), boto3.client("eks", region_name=region), region=region
-                )
-                for region in (REGION, OTHER_REGION)
-            }
-            yield seeded[REGION]
+def account(module_aws: None) -> SeededAccount:
+    """The demo account, seeded in two regions, once for the module: every scan here only reads."""
+    seeded = {
+        region: seed_account(
+            boto3.client("ec2", region_name=region), boto3.client("eks", region_name=region), region=region
+        )
+        for region in (REGION, OTHER_REGION)
+    }
+    return seeded[REGION]
 
 
 def scan(*args: str) -> tuple[int, str]:

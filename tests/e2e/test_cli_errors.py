@@ -20,6 +20,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from demo.moto_gaps import fill_moto_gaps
 from demo.seed import seed_account
 from moto.server import ThreadedMotoServer
 
@@ -40,6 +41,7 @@ COMMAND = [sys.executable, "-m", "eks_sg_rule"]
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[str]:
     """moto's server on a loopback port, seeded with the demo account; yields its URL."""
+    fill_moto_gaps()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

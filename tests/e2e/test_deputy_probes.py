@@ -25,7 +25,7 @@ from typing import Any
 
 import boto3
 import pytest
-from demo.seed import _Seeder
+from demo.seed import Seeder
 
 from eks_sg_rule.handler import lambda_handler as rule_handler
 from eks_sg_rule.invocation import InvocationRefused
@@ -65,15 +65,15 @@ def session_in(account: str) -> boto3.session.Session:
     )
 
 
-def seeder_in(account: str) -> _Seeder:
+def seeder_in(account: str) -> Seeder:
     if account == CENTRAL:
         ec2, eks = boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION)
-        return _Seeder(ec2, eks, account, REGION)
+        return Seeder(ec2, eks, account, REGION)
     session = session_in(account)
-    return _Seeder(session.client("ec2"), session.client("eks"), account, REGION)
+    return Seeder(session.client("ec2"), session.client("eks"), account, REGION)
 
 
-def kubelet_gap_cluster(seeder: _Seeder) -> tuple[str, str]:
+def kubelet_gap_cluster(seeder: Seeder) -> tuple[str, str]:
     """c1: managed nodes (AWS-set membership) on their own SG `node`, which admits only itself: the
     minimum level needs rules between `node` and the cluster SG, which the remediation makes
     automatically. Returns (cluster SG, node SG)."""
@@ -86,7 +86,7 @@ def kubelet_gap_cluster(seeder: _Seeder) -> tuple[str, str]:
     return cluster_sg, node
 
 
-def every_sg(seeder: _Seeder) -> dict[str, Any]:
+def every_sg(seeder: Seeder) -> dict[str, Any]:
     return {
         g["GroupId"]: json.dumps([g["IpPermissions"], g["IpPermissionsEgress"], g.get("Tags", [])], sort_keys=True)
         for g in seeder.ec2.describe_security_groups()["SecurityGroups"]
@@ -119,7 +119,7 @@ def organisation(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     deploy(monkeypatch, DEFAULTS, **{ENV_EXECUTION_ROLE_NAME: ROLE, ENV_DRY_RUN: "false"})
 
 
-def changed_sgs(seeder: _Seeder, before: dict[str, Any]) -> list[str]:
+def changed_sgs(seeder: Seeder, before: dict[str, Any]) -> list[str]:
     after = every_sg(seeder)
     return sorted(sg for sg in after if after[sg] != before.get(sg))
 

@@ -12,24 +12,7 @@ from botocore.awsrequest import AWSResponse
 from demo.seed import SeededAccount, seed_account
 
 from eks_sg_rule.handler import RuleEvaluationError, lambda_handler
-from tests.conftest import REGION, ConfigResultStore, LambdaContext, load_event
-
-
-class _Body:
-    def __init__(self, content: bytes) -> None:
-        self.content = content
-
-    def stream(self, **_: Any) -> Any:
-        yield self.content
-
-
-def ec2_error(code: str, status: int) -> AWSResponse:
-    body = f"<Response><Errors><Error><Code>{code}</Code><Message>{code}</Message></Error></Errors></Response>"
-    return AWSResponse("https://ec2", status, {}, _Body(body.encode()))
-
-
-def json_error(code: str, status: int) -> AWSResponse:
-    return AWSResponse("https://eks", status, {"x-amzn-ErrorType": code}, _Body(json.dumps({"message": code}).encode()))
+from tests.conftest import REGION, ConfigResultStore, LambdaContext, ec2_error, json_error, load_event
 
 
 @pytest.fixture
@@ -101,10 +84,10 @@ def test_a_denied_read_fails_the_invocation_naming_the_action(
     with pytest.raises(RuleEvaluationError, match=f"{service}:{operation} failed: {code}"):
         sweep(lambda_context)
 
-    assert put_evaluations.evaluations == []
+    assert put_evaluations.calls == []
     [error] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert error.iam_action == f"{service}:{operation}"  # type: ignore[attr-defined]
-    assert f"needs {service}:{operation}" in error.getMessage()
+    assert f"the function's role needs {service}:{operation}" in error.getMessage()
 
 
 def test_a_denied_results_read_fails_before_anything_is_written(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from demo.seed import SeededCluster, _Seeder
+from demo.seed import SeededCluster, Seeder
 
 from eks_sg_rule.aws.calls import FILTER_VALUES_MAX, filter_values
 from eks_sg_rule.handler import lambda_handler
@@ -25,7 +25,7 @@ NODES = 201
 
 @pytest.fixture
 def big(aws: None) -> SeededCluster:
-    seeder = _Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
+    seeder = Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
     return seeder.prod_managed("big", nodes=NODES)
 
 

@@ -1,8 +1,10 @@
-"""Failures the handler must surface: AWS errors (botocore Stubber), rdklib's swallowed errors, bad events."""
+"""Failures the handler must surface: AWS errors (botocore Stubber), rdklib's swallowed errors.
+
+Malformed events are the corpus of test_bad_inputs.py; denied reads, one per read, that of test_faults.py.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +15,7 @@ from botocore.stub import Stubber
 from rdklib.clientfactory import ClientFactory
 
 from eks_sg_rule.handler import RuleEvaluationError, lambda_handler
-from tests.conftest import REGION, LambdaContext, PutEvaluationsRecorder, load_event
+from tests.conftest import REGION, LambdaContext, PutEvaluationsRecorder, ec2_error, load_event
 
 
 @pytest.fixture
@@ -36,35 +38,6 @@ def stub_client(aws: None, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], S
         return stubber
 
     return stub
-
-
-def test_access_denied_fails_the_invocation_naming_the_iam_action(
-    stub_client: Callable[[str], Stubber],
-    put_evaluations: PutEvaluationsRecorder,
-    lambda_context: LambdaContext,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    eks = stub_client("eks")
-    eks.add_client_error("list_clusters", "AccessDeniedException", "not authorized to perform eks:ListClusters", 403)
-
-    with pytest.raises(RuleEvaluationError, match="eks:ListClusters failed: AccessDeniedException"):
-        lambda_handler(load_event("scheduled.json"), lambda_context)
-
-    assert put_evaluations.calls == []
-    [error] = [record for record in caplog.records if record.levelname == "ERROR"]
-    assert error.iam_action == "eks:ListClusters"  # type: ignore[attr-defined]
-    assert "the function's role needs eks:ListClusters" in error.getMessage()
-
-
-def test_access_denied_on_instances_reports_nothing(
-    stub_client: Callable[[str], Stubber], put_evaluations: PutEvaluationsRecorder, lambda_context: LambdaContext
-) -> None:
-    ec2 = stub_client("ec2")
-    ec2.add_client_error("describe_instances", "UnauthorizedOperation", "You are not authorized", 403)
-
-    with pytest.raises(RuleEvaluationError, match="ec2:DescribeInstances failed: UnauthorizedOperation"):
-        lambda_handler(load_event("scheduled.json"), lambda_context)
-    assert put_evaluations.calls == []
 
 
 def test_throttling_that_outlasts_retries_fails_loudly(
@@ -93,20 +66,6 @@ def test_put_evaluations_error_swallowed_by_rdklib_fails_the_invocation(
     config.assert_no_pending_responses()
 
 
-class _Body:
-    def __init__(self, content: bytes) -> None:
-        self.content = content
-
-    def stream(self, **_: Any) -> Any:
-        yield self.content
-
-
-THROTTLED = (
-    b"<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message>"
-    b"</Error></Errors><RequestID>1</RequestID></Response>"
-)
-
-
 def test_throttled_reads_are_retried_by_the_standard_retry_mode(
     aws: None, put_evaluations: PutEvaluationsRecorder, lambda_context: LambdaContext
 ) -> None:
@@ -117,7 +76,7 @@ def test_throttled_reads_are_retried_by_the_standard_retry_mode(
         if throttled:
             return None
         throttled.append(request.url)
-        return AWSResponse(request.url, 503, {}, _Body(THROTTLED))
+        return ec2_error("RequestLimitExceeded", 503)
 
     boto3.client("eks", region_name=REGION).create_cluster(
         name="c1", roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig={"subnetIds": []}
@@ -128,42 +87,6 @@ def test_throttled_reads_are_retried_by_the_standard_retry_mode(
 
     assert len(throttled) == 1
     assert [e["ComplianceResourceId"] for e in put_evaluations.evaluations] == ["c1"]
-
-
-@pytest.mark.parametrize(
-    ("event", "message"),
-    [
-        ("not an event", "event must be a JSON object"),
-        ({}, "event has no invokingEvent"),
-        ({"invokingEvent": "{not json", "resultToken": "TESTMODE"}, "invokingEvent is not valid JSON"),
-        ({"invokingEvent": json.dumps({"messageType": "Foo"}), "resultToken": "TESTMODE"}, "unsupported messageType"),
-        (
-            {"invokingEvent": json.dumps({"messageType": "ScheduledNotification"})},
-            "no resultToken",
-        ),
-        (
-            {
-                "invokingEvent": json.dumps({"messageType": "ConfigurationItemChangeNotification"}),
-                "resultToken": "TESTMODE",
-            },
-            "configurationItem is missing",
-        ),
-        (
-            {
-                "invokingEvent": json.dumps({"messageType": "ScheduledNotification"}),
-                "resultToken": "TESTMODE",
-                "ruleParameters": "{oops",
-            },
-            "ruleParameters is not valid JSON",
-        ),
-    ],
-)
-def test_malformed_events_are_rejected_with_a_specific_error(
-    aws: None, put_evaluations: PutEvaluationsRecorder, lambda_context: LambdaContext, event: Any, message: str
-) -> None:
-    with pytest.raises(RuleEvaluationError, match=message):
-        lambda_handler(event, lambda_context)
-    assert put_evaluations.calls == []
 
 
 def test_an_account_without_clusters_still_calls_put_evaluations(

@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
-from demo.seed import _Seeder
+from demo.seed import Seeder
 
 from eks_sg_rule.plan import RemediationError
 from eks_sg_rule.remediation_handler import (
@@ -28,18 +27,13 @@ from eks_sg_rule.remediation_handler import (
     RemediationFailed,
     lambda_handler,
 )
-from tests.conftest import ACCOUNT, REGION, LambdaContext
+from tests.conftest import ACCOUNT, LambdaContext
 from tests.deploy.deployment import DEFAULTS, WIDEST, deploy
 
 ATTACK = {"ResourceId": "prod-managed", "DryRun": False, "TrustNodeTags": True}
 
 
-@pytest.fixture
-def seeder(aws: None) -> _Seeder:
-    return _Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
-
-
-def every_sg(seeder: _Seeder) -> dict[str, Any]:
+def every_sg(seeder: Seeder) -> dict[str, Any]:
     """Every SG of the region: its rules both ways and its tags (what a write would change)."""
     return {
         group["GroupId"]: (
@@ -51,7 +45,7 @@ def every_sg(seeder: _Seeder) -> dict[str, Any]:
     }
 
 
-def forged_node(seeder: _Seeder) -> tuple[set[str], str]:
+def forged_node(seeder: Seeder) -> tuple[set[str], str]:
     """prod-managed, and an instance outside it that carries `payments-db` and a forged cluster tag.
     Returns (the cluster's control-plane SGs, the database's SG)."""
     seeded = seeder.prod_managed()
@@ -68,7 +62,7 @@ def forged_node(seeder: _Seeder) -> tuple[set[str], str]:
     ],
 )
 def test_a_payload_asking_to_trust_forged_tags_fails_and_changes_nothing(
-    seeder: _Seeder,
+    seeder: Seeder,
     lambda_context: LambdaContext,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -91,7 +85,7 @@ def test_a_payload_asking_to_trust_forged_tags_fails_and_changes_nothing(
 
 
 def test_with_the_deployment_allowing_it_the_payload_behaves_as_before(
-    seeder: _Seeder, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+    seeder: Seeder, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """TrustNodeTags is the operator's explicit choice: deployed with it, the tagged instance's SG is
     trusted and the repair writes rules naming it, exactly as the payload alone decided before."""
@@ -110,7 +104,7 @@ def test_with_the_deployment_allowing_it_the_payload_behaves_as_before(
 
 
 def test_a_payload_may_narrow_the_deployment(
-    seeder: _Seeder, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+    seeder: Seeder, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     forged_node(seeder)
     deploy(monkeypatch, WIDEST)
@@ -125,7 +119,7 @@ def test_a_payload_may_narrow_the_deployment(
 
 
 def test_the_deployments_scope_always_applies(
-    seeder: _Seeder, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+    seeder: Seeder, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seeded = seeder.kubelet_blocked()
     [node] = seeded.node_sg_ids

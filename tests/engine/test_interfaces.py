@@ -14,7 +14,7 @@ import pytest
 
 from eks_sg_rule.evaluate import judge_cluster
 from eks_sg_rule.model import Interface, Membership, Node, NodeGroup, NodeGroupKind, Topology
-from eks_sg_rule.requirements import CHECKS, Level, interface_table
+from eks_sg_rule.requirements import CHECKS, Level
 from eks_sg_rule.results import Status
 from eks_sg_rule.settings import Settings
 from tests.engine.builders import everything, judge, owned, sg, tcp, topology
@@ -68,7 +68,7 @@ def terraform_v21(node_ips: tuple[str, ...] = ("10.0.8.10",)) -> Topology:
     return topology(groups, [group("ng-default", node("i-1", ["sg-node"], node_ips))], additional=["sg-cp"])
 
 
-def test_1_ipv4_cluster_in_a_dual_stack_vpc_passes_minimum() -> None:
+def test_ipv4_cluster_in_a_dual_stack_vpc_passes_minimum() -> None:
     plain = terraform_v21()
     assert set(statuses(plain, Level.MINIMUM).values()) == {Status.COMPLIANT}
 
@@ -79,7 +79,7 @@ def test_1_ipv4_cluster_in_a_dual_stack_vpc_passes_minimum() -> None:
     assert set(statuses(both, Level.MINIMUM).values()) == {Status.COMPLIANT}
 
 
-def test_1_the_reverse_for_an_ipv6_cluster_ipv4_ranges_do_not_count() -> None:
+def test_the_reverse_for_an_ipv6_cluster_ipv4_ranges_do_not_count() -> None:
     from eks_sg_rule.model import IpFamily
 
     top = dual_stack(terraform_v21(("10.0.8.10", "2600:1f14:aaaa:1::10")))
@@ -103,7 +103,7 @@ def custom_networking() -> Topology:
     return topology(groups, [group("ng-custom", *nodes)])
 
 
-def test_2_custom_networking_pod_interface_outside_the_control_plane_sg() -> None:
+def test_custom_networking_pod_interface_outside_the_control_plane_sg() -> None:
     top = custom_networking()
 
     minimum = statuses(top, Level.MINIMUM)
@@ -125,7 +125,7 @@ def test_2_custom_networking_pod_interface_outside_the_control_plane_sg() -> Non
     assert recommended["CLUSTER_SG_ON_WORKERS"] is Status.COMPLIANT  # judged on primary interfaces
 
 
-def test_2_pod_interfaces_with_the_cluster_sg_pass() -> None:
+def test_pod_interfaces_with_the_cluster_sg_pass() -> None:
     groups = [sg("sg-cluster", [everything(sgs=["sg-cluster"])], **owned())]
     n = node("i-1", ["sg-cluster"], ["10.0.8.10"], [(["sg-cluster"], ["100.64.0.10"])])
     assert set(statuses(topology(groups, [group("ng", n)]), Level.RECOMMENDED).values()) == {Status.COMPLIANT}
@@ -142,7 +142,7 @@ def test_node_to_node_minimum_compares_like_interfaces_only() -> None:
     assert judge(topology(groups, [group("ng", n)]), "WORKER_SG_MINIMUM").status is Status.COMPLIANT
 
 
-def test_3_tags_are_counted_per_interface() -> None:
+def test_tags_are_counted_per_interface() -> None:
     groups = [
         sg("sg-cluster", [everything(sgs=["sg-cluster"])], **owned()),
         sg("sg-node", [everything(sgs=["sg-node", "sg-cluster"])], **owned()),
@@ -169,7 +169,7 @@ def legacy_quick_start(version: str, platform: str | None) -> Topology:
     )
 
 
-def test_4_a_1_14_cluster_before_eks_3_has_no_cluster_sg_by_design() -> None:
+def test_a_1_14_cluster_before_eks_3_has_no_cluster_sg_by_design() -> None:
     verdict = judge_cluster(legacy_quick_start("1.14", "eks.2"), Settings(level=Level.RECOMMENDED))
 
     by_id = {r.check_id: r for r in verdict.results}
@@ -182,7 +182,7 @@ def test_4_a_1_14_cluster_before_eks_3_has_no_cluster_sg_by_design() -> None:
 
 
 @pytest.mark.parametrize(("version", "platform"), [("1.14", "eks.3"), ("1.14", None), ("1.15", "eks.1")])
-def test_4_from_1_14_eks_3_on_a_missing_cluster_sg_is_a_data_gap(version: str, platform: str | None) -> None:
+def test_from_1_14_eks_3_on_a_missing_cluster_sg_is_a_data_gap(version: str, platform: str | None) -> None:
     verdict = judge_cluster(legacy_quick_start(version, platform), Settings(level=Level.RECOMMENDED))
 
     result = {r.check_id: r for r in verdict.results}["CLUSTER_SG_RULES"]
@@ -190,7 +190,7 @@ def test_4_from_1_14_eks_3_on_a_missing_cluster_sg_is_a_data_gap(version: str, p
     assert verdict.evaluation.compliance_type is Status.NOT_APPLICABLE
 
 
-def test_6_fargate_only_cluster_worker_checks_do_not_apply_and_cluster_sg_rules_are_judged() -> None:
+def test_fargate_only_cluster_worker_checks_do_not_apply_and_cluster_sg_rules_are_judged() -> None:
     groups = [sg("sg-cluster", [everything(sgs=["sg-cluster"])], **owned())]
     top = topology(groups, [])
     fargate = dataclasses.replace(top, cluster=dataclasses.replace(top.cluster, fargate_profiles=("fp-default",)))
@@ -225,9 +225,3 @@ def test_tag_only_membership_is_said_in_the_check_details() -> None:
     )
     assert "rests on user-set tags only" in judge(tagged, "WORKER_SG_MINIMUM").detail
     assert "user-set tags" not in judge(top, "WORKER_SG_MINIMUM").detail
-
-
-def test_the_readme_states_which_interfaces_each_flow_judges() -> None:
-    from tests.conftest import ROOT
-
-    assert interface_table() in (ROOT / "README.md").read_text()

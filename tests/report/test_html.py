@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,7 +16,6 @@ import boto3
 import numpy as np
 import pytest
 from demo.seed import SeededAccount, seed_account
-from moto import mock_aws
 from PIL import Image
 
 from eks_sg_rule.cli import main
@@ -36,18 +34,8 @@ PASSING_GREEN = (0x2E, 0x7D, 0x32)
 
 
 @pytest.fixture(scope="module")
-def account() -> Iterator[SeededAccount]:
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS"):
-            env.delenv(name, raising=False)
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            env.setenv(name, "testing")
-        env.setenv("AWS_DEFAULT_REGION", REGION)
-        with mock_aws():
-            boto3.setup_default_session()
-            yield seed_account(
-                boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), region=REGION
-            )
+def account(module_aws: None) -> SeededAccount:
+    return seed_account(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), region=REGION)
 
 
 @pytest.fixture(scope="module")

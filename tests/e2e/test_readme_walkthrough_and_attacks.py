@@ -2,7 +2,7 @@
 
 Part 1 drives the real CLI (`eks_sg_rule.cli.main`) and the real rule handler against moto, as the
 README describes them (`scan --cluster`, `fix`, SG change events). Part 2 builds accounts with
-demo.seed's _Seeder and tries to make `fix --apply` or the remediation Lambda (DryRun false) write
+demo.seed's Seeder and tries to make `fix --apply` or the remediation Lambda (DryRun false) write
 what it must not: a rule naming an SG that reaches beyond the cluster, a destructive tag removal, or
 a success over something not fixed. Findings are strict xfails whose reason starts with FINDING.
 """
@@ -18,7 +18,7 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 from demo.config_store import ConfigResultStore
-from demo.seed import SeededAccount, _Seeder, seed_account
+from demo.seed import SeededAccount, Seeder, seed_account
 from moto.eks.models import eks_backends
 
 from eks_sg_rule.cli import main
@@ -31,7 +31,7 @@ from eks_sg_rule.remediation_handler import RemediationFailed
 from eks_sg_rule.remediation_handler import lambda_handler as remediation_handler
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Scope, Settings
-from tests.conftest import ACCOUNT, REGION, LambdaContext, load_event
+from tests.conftest import ACCOUNT, REGION, LambdaContext, discover, load_event, rules_of
 from tests.deploy.deployment import deploy_widest
 from tests.e2e.test_handler import with_item, with_parameters
 
@@ -50,12 +50,7 @@ def widest_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def seeder(aws: None) -> _Seeder:
-    return _Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
-
-
-@pytest.fixture
-def demo(seeder: _Seeder) -> SeededAccount:
+def demo(seeder: Seeder) -> SeededAccount:
     return seed_account(seeder.ec2, seeder.eks, region=REGION)
 
 
@@ -94,27 +89,18 @@ def all_from(sg: str) -> dict[str, Any]:
     return {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": sg}]}
 
 
-def rules_of(seeder: _Seeder, sg_id: str) -> list[dict[str, Any]]:
-    group = seeder.ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]
-    return [*group["IpPermissions"], *group["IpPermissionsEgress"]]
-
-
 def peers_in(rules: list[dict[str, Any]]) -> set[str]:
     return {pair["GroupId"] for rule in rules for pair in rule.get("UserIdGroupPairs", ())}
 
 
-def tags_of(seeder: _Seeder, sg_id: str) -> dict[str, str]:
+def tags_of(seeder: Seeder, sg_id: str) -> dict[str, str]:
     group = seeder.ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]
     return {tag["Key"]: tag["Value"] for tag in group.get("Tags", ())}
 
 
-def sweep(seeder: _Seeder, level: Level = Level.MINIMUM) -> dict[str, tuple[str, str]]:
+def sweep(seeder: Seeder, level: Level = Level.MINIMUM) -> dict[str, tuple[str, str]]:
     snapshot = Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot()
     return {e.resource_id: (e.compliance_type.value, e.detail) for e in evaluate(snapshot, Settings(level=level))}
-
-
-def discover(seeder: _Seeder) -> Any:
-    return Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot
 
 
 def cli(*args: str) -> tuple[int, str]:
@@ -123,7 +109,7 @@ def cli(*args: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def managed_cluster_needing_a_tag(seeder: _Seeder, name: str = "c1") -> tuple[str, str, str]:
+def managed_cluster_needing_a_tag(seeder: Seeder, name: str = "c1") -> tuple[str, str, str]:
     """Managed nodes (AWS-set membership) with two SGs of their own, neither tagged: the plan is one
     automatic CreateTags. Returns (cluster SG, node SG, extra SG)."""
     seeder.cluster(name, "1.31", [])
@@ -164,7 +150,7 @@ def test_a_cluster_name_starting_with_a_dash_is_refused_with_one_line(capsys: py
     assert "not an EKS cluster name" in lines[1]
 
 
-def a_control_plane_sg_on_another_clusters_nodes(seeder: _Seeder) -> tuple[str, str]:
+def a_control_plane_sg_on_another_clusters_nodes(seeder: Seeder) -> tuple[str, str]:
     """b's running node carries a's control-plane SG (and nothing else); three unrelated clusters.
     Returns the region's scan (JSON) and a's control-plane SG."""
     seeded = seeder.prod_managed("a", nodes=1)
@@ -178,7 +164,7 @@ def a_control_plane_sg_on_another_clusters_nodes(seeder: _Seeder) -> tuple[str, 
 
 
 def test_scan_of_a_named_cluster_sees_a_control_plane_sg_on_another_clusters_nodes(
-    seeder: _Seeder, calls: Calls
+    seeder: Seeder, calls: Calls
 ) -> None:
     """The named scan of a alone says what the region's scan says (DEDICATED_CP_SG, the shared SG's
     verdict and detail), reading a and b and nothing else."""
@@ -197,7 +183,7 @@ def test_scan_of_a_named_cluster_sees_a_control_plane_sg_on_another_clusters_nod
     assert (calls.count("ListClusters"), calls.count("DescribeCluster")) == (0, 2)
 
 
-def test_scan_of_a_named_cluster_lists_the_missing_rules_of_a_shared_sg(seeder: _Seeder) -> None:
+def test_scan_of_a_named_cluster_lists_the_missing_rules_of_a_shared_sg(seeder: Seeder) -> None:
     whole, control_plane = a_control_plane_sg_on_another_clusters_nodes(seeder)
 
     _, one = cli("scan", "--level", "recommended", "--format", "json", "--cluster", "a")
@@ -210,7 +196,7 @@ def test_scan_of_a_named_cluster_lists_the_missing_rules_of_a_shared_sg(seeder: 
     assert missing(one) == missing(whole)
 
 
-def test_fix_reads_the_region_once_before_and_the_cluster_once_after(seeder: _Seeder, calls: Calls) -> None:
+def test_fix_reads_the_region_once_before_and_the_cluster_once_after(seeder: Seeder, calls: Calls) -> None:
     managed_cluster_needing_a_tag(seeder)
     for index in range(3):
         seeder.prod_managed(f"other-{index}", nodes=1)
@@ -223,7 +209,7 @@ def test_fix_reads_the_region_once_before_and_the_cluster_once_after(seeder: _Se
     assert calls.count("DescribeCluster") == 4 + 1  # the region (4 clusters) before, c1 after
 
 
-def test_fix_reads_the_fixed_cluster_and_its_sharers_after_applying(seeder: _Seeder, calls: Calls) -> None:
+def test_fix_reads_the_fixed_cluster_and_its_sharers_after_applying(seeder: Seeder, calls: Calls) -> None:
     cluster_sg, _, _ = managed_cluster_needing_a_tag(seeder)
     seeder.cluster("b", "1.31", [])
     seeder.instances(1, [seeder.eks_cluster_sg("b"), cluster_sg], {"eks:cluster-name": "b"})
@@ -238,7 +224,7 @@ def test_fix_reads_the_fixed_cluster_and_its_sharers_after_applying(seeder: _See
 
 
 def test_fix_of_several_clusters_never_writes_without_saying_so(
-    seeder: _Seeder, capsys: pytest.CaptureFixture[str]
+    seeder: Seeder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, node, extra = managed_cluster_needing_a_tag(seeder)
     seeder.prod_managed("upd", nodes=1)
@@ -289,7 +275,7 @@ def test_an_sg_change_reads_only_the_clusters_its_interfaces_point_to(
 
 
 def test_tag_removal_never_leaves_another_interface_without_the_tag(
-    seeder: _Seeder, lambda_context: LambdaContext
+    seeder: Seeder, lambda_context: LambdaContext
 ) -> None:
     seeder.cluster("c1", "1.31", [])
     cluster_sg = seeder.eks_cluster_sg("c1")
@@ -311,7 +297,7 @@ def test_tag_removal_never_leaves_another_interface_without_the_tag(
 
 
 def test_a_forged_nodegroup_name_tag_never_hides_an_idle_managed_node_group(
-    seeder: _Seeder, lambda_context: LambdaContext
+    seeder: Seeder, lambda_context: LambdaContext
 ) -> None:
     seeder.cluster("c1", "1.31", [])
     cluster_sg = seeder.eks_cluster_sg("c1")
@@ -333,7 +319,7 @@ def test_a_forged_nodegroup_name_tag_never_hides_an_idle_managed_node_group(
 
 
 def test_the_remediation_never_names_an_sg_that_non_node_instances_carry(
-    seeder: _Seeder, lambda_context: LambdaContext
+    seeder: Seeder, lambda_context: LambdaContext
 ) -> None:
     seeder.cluster("c1", "1.31", [])
     cluster_sg = seeder.eks_cluster_sg("c1")
@@ -350,7 +336,7 @@ def test_the_remediation_never_names_an_sg_that_non_node_instances_carry(
     assert db not in peers_in(rules_of(seeder, cluster_sg))
 
 
-def test_the_remediation_never_names_an_sg_another_cluster_uses(seeder: _Seeder, lambda_context: LambdaContext) -> None:
+def test_the_remediation_never_names_an_sg_another_cluster_uses(seeder: Seeder, lambda_context: LambdaContext) -> None:
     seeder.cluster("b", "1.31", [])
     b_cluster_sg = seeder.eks_cluster_sg("b")
     b_node = seeder.security_group("b-node", "b nodes", tags={"kubernetes.io/cluster/b": "owned"})
@@ -369,7 +355,7 @@ def test_the_remediation_never_names_an_sg_another_cluster_uses(seeder: _Seeder,
     assert b_node not in peers_in(rules_of(seeder, a_cluster_sg))
 
 
-def test_a_gone_launch_template_is_reported(seeder: _Seeder) -> None:
+def test_a_gone_launch_template_is_reported(seeder: Seeder) -> None:
     seeder.prod_managed("p", nodes=1)
     seeder.ec2.delete_launch_template(LaunchTemplateName="p-ng-spot")
 
@@ -382,7 +368,7 @@ def test_a_gone_launch_template_is_reported(seeder: _Seeder) -> None:
 
 
 def test_held_an_attackers_sg_given_as_the_resource_id_is_never_changed(
-    seeder: _Seeder, lambda_context: LambdaContext
+    seeder: Seeder, lambda_context: LambdaContext
 ) -> None:
     seeded = seeder.prod_managed()
     db = seeder.security_group("payments-db", "db")
@@ -404,7 +390,7 @@ def test_held_an_attackers_sg_given_as_the_resource_id_is_never_changed(
 
 
 def test_held_the_vpc_default_sg_as_the_resource_id_fails_and_changes_nothing(
-    demo: SeededAccount, seeder: _Seeder, lambda_context: LambdaContext
+    demo: SeededAccount, seeder: Seeder, lambda_context: LambdaContext
 ) -> None:
     seeded = demo.clusters["custom-networking"]
     [default_sg] = seeded.node_sg_ids
@@ -421,7 +407,7 @@ def test_held_the_vpc_default_sg_as_the_resource_id_fails_and_changes_nothing(
     assert {sg: (rules_of(seeder, sg), tags_of(seeder, sg)) for sg in watched} == before
 
 
-def test_held_an_sg_id_that_is_also_a_cluster_name_is_refused(seeder: _Seeder, lambda_context: LambdaContext) -> None:
+def test_held_an_sg_id_that_is_also_a_cluster_name_is_refused(seeder: Seeder, lambda_context: LambdaContext) -> None:
     _, node, _ = managed_cluster_needing_a_tag(seeder)
     seeder.cluster(node, "1.31", [])  # a cluster named exactly like c1's node SG
     seeder.eks_cluster_sg(node)
@@ -432,7 +418,7 @@ def test_held_an_sg_id_that_is_also_a_cluster_name_is_refused(seeder: _Seeder, l
 
 
 def test_held_fix_apply_on_the_whole_demo_never_opens_a_cidr_revokes_or_leaves_the_cluster(
-    demo: SeededAccount, seeder: _Seeder, calls: Calls
+    demo: SeededAccount, seeder: Seeder, calls: Calls
 ) -> None:
     """Every cluster, recommended, every opt-in: only group-pair rules between each cluster's own SGs,
     only kubernetes.io/cluster/<name> tags with a key named, never the default or an unrelated SG."""
@@ -468,7 +454,7 @@ def test_held_fix_apply_on_the_whole_demo_never_opens_a_cidr_revokes_or_leaves_t
     assert calls.writes() == []  # the second run changes nothing
 
 
-def test_held_a_tag_only_node_never_steers_a_rule_without_trust_node_tags(seeder: _Seeder) -> None:
+def test_held_a_tag_only_node_never_steers_a_rule_without_trust_node_tags(seeder: Seeder) -> None:
     seeder.prod_managed()
     db = seeder.security_group("payments-db", "db")
     seeder.instances(1, [db], {"kubernetes.io/cluster/prod-managed": "owned"})

@@ -16,7 +16,7 @@ What EC2 sets, from published DescribeNetworkInterfaces / CreateNetworkInterface
   account the attacker holds, then AttachNetworkInterface there), the same shape EKS's own have.
 
 moto cannot attach across accounts and gives every interface one fixed RequesterId; the probes set
-the two fields EC2 would report on moto's record (as demo.seed.mark_in_use does for EKS's own).
+the two fields EC2 would report on moto's record (as demo.moto_gaps.mark_in_use does for EKS's own).
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
-from demo.seed import _Seeder
+from demo.seed import Seeder
 from moto.ec2.models import ec2_backends
 
 from eks_sg_rule.discovery import Discovery
@@ -46,12 +45,7 @@ class Broken(AssertionError):
     """Raised only where a probe shows the defect it names (xfail(raises=Broken))."""
 
 
-@pytest.fixture
-def seeder(aws: None) -> _Seeder:
-    return _Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
-
-
-def kubelet_gap_cluster(seeder: _Seeder) -> tuple[str, str]:
+def kubelet_gap_cluster(seeder: Seeder) -> tuple[str, str]:
     """c1: managed nodes on their own SG `node`; the minimum level needs rules between `node` and
     the cluster SG, made automatically. Returns (cluster SG, node SG)."""
     seeder.cluster("c1", "1.31", [])
@@ -84,7 +78,7 @@ def writes_touching(outcome: Any, sg_id: str) -> list[Any]:
     reason="control-plane evidence is forgeable: RequesterId '<any role id>:AmazonEKS' comes from a role "
     "session the caller names; only the role id (the cluster role's) would tie it to EKS",
 )
-def test_an_interface_made_in_a_session_named_amazoneks_is_not_the_control_plane(seeder: _Seeder) -> None:
+def test_an_interface_made_in_a_session_named_amazoneks_is_not_the_control_plane(seeder: Seeder) -> None:
     _cluster_sg, node = kubelet_gap_cluster(seeder)
     # The attacker's interface: created in a session named AmazonEKS, described as EKS's, carrying the
     # node SG, attached to an instance of an account the attacker holds (so in use, no InstanceId here).
@@ -109,7 +103,7 @@ def test_an_interface_made_in_a_session_named_amazoneks_is_not_the_control_plane
     assert any(c.action == MANUAL and forged in c.detail for c in outcome.changes)
 
 
-def test_a_user_interface_described_as_eks_is_not_the_control_plane(seeder: _Seeder) -> None:
+def test_a_user_interface_described_as_eks_is_not_the_control_plane(seeder: Seeder) -> None:
     """Holds: the same forgery from an IAM user (RequesterId AIDA…) or a session of another name."""
     _cluster_sg, node = kubelet_gap_cluster(seeder)
     for requester in ("AIDAEXAMPLEUSER000001", "AROAEXAMPLEATTACKER01:AmazonEKS-admin", "AmazonEKS"):
@@ -125,7 +119,7 @@ def test_a_user_interface_described_as_eks_is_not_the_control_plane(seeder: _See
     assert seeder.ec2.describe_security_groups(GroupIds=[node])["SecurityGroups"][0] == before
 
 
-def test_a_tagged_branch_interface_is_foreign_without_trust_node_tags(seeder: _Seeder) -> None:
+def test_a_tagged_branch_interface_is_foreign_without_trust_node_tags(seeder: Seeder) -> None:
     """Holds: a branch-typed interface whose tags name the cluster (anyone may tag) is the cluster's
     own only with TrustNodeTags; a non-branch interface with the same tags never is."""
     _cluster_sg, node = kubelet_gap_cluster(seeder)
@@ -139,7 +133,7 @@ def test_a_tagged_branch_interface_is_foreign_without_trust_node_tags(seeder: _S
     assert node in foreign_carriers(topology, {node: [typed_interface]}, trust_node_tags=True)
 
 
-def test_a_forged_leaked_cni_interface_still_blocks_the_change(seeder: _Seeder) -> None:
+def test_a_forged_leaked_cni_interface_still_blocks_the_change(seeder: Seeder) -> None:
     """Holds: an `available` interface described aws-K8S-<instance> (anyone may describe one so) is
     foreign whatever it claims; the reason says to delete it, but nothing is written meanwhile."""
     _cluster_sg, node = kubelet_gap_cluster(seeder)
@@ -158,7 +152,7 @@ def test_a_forged_leaked_cni_interface_still_blocks_the_change(seeder: _Seeder) 
     assert "unattached" in details
 
 
-def test_auto_mode_tags_without_operator_are_tag_evidence(seeder: _Seeder) -> None:
+def test_auto_mode_tags_without_operator_are_tag_evidence(seeder: Seeder) -> None:
     """Holds: an instance a user launches with Auto Mode's tags (eks:eks-cluster-name and the
     cluster tag) has no `Operator`, so its membership is tags only and its SG stays untrusted."""
     _cluster_sg, _node = kubelet_gap_cluster(seeder)

@@ -1,6 +1,6 @@
 """Break-it probes: change-triggered and named reads against the periodic sweep.
 
-Each probe builds an account in moto (demo.seed's _Seeder: realistic layouts, moto gaps filled),
+Each probe builds an account in moto (demo.seed's Seeder: realistic layouts, moto gaps filled),
 computes the sweep's view (`Discovery.snapshot()` then `evaluate`) and asserts that the scoped
 path (SG change, cluster change, named snapshot, remediation) says or does the same. The two probes
 marked xfail(strict=True) are the limits the README states for change-triggered evaluations (an SG
@@ -17,10 +17,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from demo.config_store import ConfigResultStore
-from demo.seed import _Seeder
+from demo.seed import Seeder
 
 from eks_sg_rule import cli
 from eks_sg_rule.aws.calls import FILTER_VALUES_MAX
@@ -35,7 +34,7 @@ from eks_sg_rule.remediation_handler import RemediationFailed
 from eks_sg_rule.remediation_handler import lambda_handler as remediation_handler
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Scope, Settings
-from tests.conftest import ACCOUNT, REGION, ApiCalls, LambdaContext, load_event
+from tests.conftest import REGION, ApiCalls, LambdaContext, load_event, rules_of
 from tests.deploy.deployment import deploy_widest
 from tests.e2e.test_handler import with_item, with_parameters
 
@@ -54,16 +53,11 @@ def widest_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def seeder(aws: None) -> _Seeder:
-    return _Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
-
-
-@pytest.fixture
 def api(aws: None, monkeypatch: pytest.MonkeyPatch) -> ApiCalls:
     return ApiCalls(monkeypatch)
 
 
-def discovery(seeder: _Seeder) -> Discovery:
+def discovery(seeder: Seeder) -> Discovery:
     return Discovery(eks=seeder.eks, ec2=seeder.ec2)
 
 
@@ -71,12 +65,12 @@ def as_verdicts(evaluations: Any) -> Verdicts:
     return {e.key: (e.compliance_type.value, e.annotation) for e in evaluations}
 
 
-def sweep(seeder: _Seeder, level: Level = Level.RECOMMENDED, **settings: Any) -> Verdicts:
+def sweep(seeder: Seeder, level: Level = Level.RECOMMENDED, **settings: Any) -> Verdicts:
     """What the periodic run writes: every cluster of the region read, every verdict."""
     return as_verdicts(evaluate(discovery(seeder).snapshot(), Settings(level=level, **settings)))
 
 
-def named(seeder: _Seeder, clusters: list[str], level: Level = Level.RECOMMENDED) -> Verdicts:
+def named(seeder: Seeder, clusters: list[str], level: Level = Level.RECOMMENDED) -> Verdicts:
     snapshot = discovery(seeder).snapshot(clusters=clusters)
     return as_verdicts(evaluate(snapshot, Settings(level=level), clusters=clusters))
 
@@ -101,12 +95,7 @@ def change(
     return written(store, before)
 
 
-def rules_of(seeder: _Seeder, sg_id: str) -> list[dict[str, Any]]:
-    group = seeder.ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]
-    return [*group["IpPermissions"], *group["IpPermissionsEgress"]]
-
-
-def a_cluster_whose_node_sg_misses_kubelet(seeder: _Seeder, name: str = "a") -> tuple[str, str]:
+def a_cluster_whose_node_sg_misses_kubelet(seeder: Seeder, name: str = "a") -> tuple[str, str]:
     """Managed nodes (AWS-set membership: the remediation acts without TrustNodeTags) whose only SG
     lacks kubelet access from the cluster SG: the plan is one automatic ingress rule on it."""
     seeder.cluster(name, "1.31", [])
@@ -119,7 +108,7 @@ def a_cluster_whose_node_sg_misses_kubelet(seeder: _Seeder, name: str = "a") -> 
     return cluster_sg, node
 
 
-def another_cluster_using(seeder: _Seeder, sg_id: str, how: str, name: str = "b", alone: bool = False) -> None:
+def another_cluster_using(seeder: Seeder, sg_id: str, how: str, name: str = "b", alone: bool = False) -> None:
     """Cluster `b` uses `sg_id` in a way the sweep sees and no network interface shows yet.
 
     `launch-template`: b's managed node group names it in its launch template, scaled to zero (or
@@ -149,7 +138,7 @@ def another_cluster_using(seeder: _Seeder, sg_id: str, how: str, name: str = "b"
 )
 @pytest.mark.parametrize("how", ["launch-template", "asg-only"])
 def test_a_cluster_change_sees_a_control_plane_sg_shared_without_an_interface(
-    seeder: _Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext, how: str
+    seeder: Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext, how: str
 ) -> None:
     seeded = seeder.prod_managed("a")
     [control_plane] = seeded.additional_sg_ids
@@ -170,7 +159,7 @@ def test_a_cluster_change_sees_a_control_plane_sg_shared_without_an_interface(
 )
 @pytest.mark.parametrize("how", ["launch-template", "asg-only"])
 def test_an_sg_change_on_an_sg_only_a_launch_template_or_asg_node_uses(
-    seeder: _Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext, how: str
+    seeder: Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext, how: str
 ) -> None:
     seeder.prod_managed("a")
     lonely = seeder.security_group("b-node", "b's node SG")  # no rule at all: NON_COMPLIANT for b
@@ -189,7 +178,7 @@ def test_an_sg_change_on_an_sg_only_a_launch_template_or_asg_node_uses(
 @pytest.mark.parametrize("entry", ["remediation", "cli-fix"])
 @pytest.mark.parametrize("how", ["launch-template", "asg-only"])
 def test_the_remediation_never_changes_an_sg_another_cluster_uses(
-    seeder: _Seeder, lambda_context: LambdaContext, how: str, entry: str
+    seeder: Seeder, lambda_context: LambdaContext, how: str, entry: str
 ) -> None:
     _, node = a_cluster_whose_node_sg_misses_kubelet(seeder)
     another_cluster_using(seeder, node, how)
@@ -209,7 +198,7 @@ def test_the_remediation_never_changes_an_sg_another_cluster_uses(
 
 
 def test_a_cluster_named_like_an_sg_id_never_steers_the_remediation_to_that_sg(
-    seeder: _Seeder, lambda_context: LambdaContext
+    seeder: Seeder, lambda_context: LambdaContext
 ) -> None:
     _, node = a_cluster_whose_node_sg_misses_kubelet(seeder)
     # Anyone allowed eks:CreateCluster may pick this name; AWS Config then names the cluster by it.
@@ -226,7 +215,7 @@ def test_a_cluster_named_like_an_sg_id_never_steers_the_remediation_to_that_sg(
 # --- findings: crashes --------------------------------------------------------------------------
 
 
-def empty_cluster_tag_on_a_node(seeder: _Seeder) -> str:
+def empty_cluster_tag_on_a_node(seeder: Seeder) -> str:
     """A running instance carrying a's cluster SG, tagged `kubernetes.io/cluster/` (an empty name:
     a terraform `kubernetes.io/cluster/${var.cluster_name}` with the variable unset does this)."""
     seeded = seeder.prod_managed("a")
@@ -235,7 +224,7 @@ def empty_cluster_tag_on_a_node(seeder: _Seeder) -> str:
     return seeded.cluster_sg_id
 
 
-def test_an_empty_cluster_tag_never_becomes_a_describe_cluster_call(seeder: _Seeder, api: ApiCalls) -> None:
+def test_an_empty_cluster_tag_never_becomes_a_describe_cluster_call(seeder: Seeder, api: ApiCalls) -> None:
     empty_cluster_tag_on_a_node(seeder)
     reference = sweep(seeder)
 
@@ -251,7 +240,7 @@ def test_an_empty_cluster_tag_never_becomes_a_describe_cluster_call(seeder: _See
 
 @pytest.mark.parametrize("path", ["sg-change", "cluster-change", "remediation", "cli-scan"])
 def test_an_empty_cluster_tag_does_not_fail_the_change_paths(
-    seeder: _Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext, path: str
+    seeder: Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext, path: str
 ) -> None:
     cluster_sg = empty_cluster_tag_on_a_node(seeder)
     reference = sweep(seeder)
@@ -272,7 +261,7 @@ def test_an_empty_cluster_tag_does_not_fail_the_change_paths(
 
 
 def test_a_shared_sgs_annotation_does_not_depend_on_where_the_change_started(
-    seeder: _Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext
+    seeder: Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext
 ) -> None:
     _, node = a_cluster_whose_node_sg_misses_kubelet(seeder, "a")
     seeder.cluster("b", "1.31", [])
@@ -290,7 +279,7 @@ def test_a_shared_sgs_annotation_does_not_depend_on_where_the_change_started(
 # --- findings: cost -----------------------------------------------------------------------------
 
 
-def test_a_named_read_transfers_no_node_of_unrelated_clusters(seeder: _Seeder, api: ApiCalls) -> None:
+def test_a_named_read_transfers_no_node_of_unrelated_clusters(seeder: Seeder, api: ApiCalls) -> None:
     seeder.cluster("prod", "1.31", [])
     cluster_sg = seeder.eks_cluster_sg("prod")
     seeder.managed_nodegroup("prod", "ng")
@@ -311,7 +300,7 @@ def test_a_named_read_transfers_no_node_of_unrelated_clusters(seeder: _Seeder, a
     assert api.instances_transferred() <= 3 * 2, api.instances_transferred()
 
 
-def sharing_chain(seeder: _Seeder, length: int) -> None:
+def sharing_chain(seeder: Seeder, length: int) -> None:
     """c0 .. c{length-1}: the nodes of c{i} and c{i+1} share one SG (a chain, nothing else shared)."""
     links = [seeder.security_group(f"link-{i}", "shared node SG") for i in range(length - 1)]
     for i in range(length):
@@ -322,7 +311,7 @@ def sharing_chain(seeder: _Seeder, length: int) -> None:
         seeder.instances(1, [cluster_sg, *mine], {"eks:cluster-name": name})
 
 
-def test_a_cluster_change_reads_no_further_than_its_verdicts_need(seeder: _Seeder, api: ApiCalls) -> None:
+def test_a_cluster_change_reads_no_further_than_its_verdicts_need(seeder: Seeder, api: ApiCalls) -> None:
     sharing_chain(seeder, 6)
     reference = sweep(seeder)
     api.clear()
@@ -339,7 +328,7 @@ def test_a_cluster_change_reads_no_further_than_its_verdicts_need(seeder: _Seede
 
 @pytest.mark.parametrize("level", ["minimum", "recommended"])
 def test_holds_a_cluster_sharing_an_sg_with_a_cluster_outside_the_pattern(
-    seeder: _Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext, level: str
+    seeder: Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext, level: str
 ) -> None:
     _, node = a_cluster_whose_node_sg_misses_kubelet(seeder, "prod-a")
     seeder.cluster("dev-b", "1.31", [])
@@ -372,7 +361,7 @@ def test_holds_a_cluster_sharing_an_sg_with_a_cluster_outside_the_pattern(
 
 @pytest.mark.parametrize("state", ["stopped", "other-vpc-cluster"])
 def test_holds_instances_that_are_no_node_of_the_cluster_their_tags_name(
-    seeder: _Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext, state: str
+    seeder: Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext, state: str
 ) -> None:
     """A stopped node of b carrying a's node SG, and an instance carrying it tagged for a cluster in
     another VPC: the sweep counts neither as a use of the SG; neither does a change."""
@@ -396,7 +385,7 @@ def test_holds_instances_that_are_no_node_of_the_cluster_their_tags_name(
 
 
 def test_holds_an_instance_tagged_for_many_clusters(
-    seeder: _Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext
+    seeder: Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext
 ) -> None:
     _, node = a_cluster_whose_node_sg_misses_kubelet(seeder)
     names = [f"x{i}" for i in range(8)]
@@ -414,7 +403,7 @@ def test_holds_an_instance_tagged_for_many_clusters(
 
 
 def test_holds_forged_descriptions_and_sg_id_like_names(
-    seeder: _Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext
+    seeder: Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext
 ) -> None:
     """Interfaces described "Amazon EKS <name>" carrying a's SGs, for a real cluster that does not
     use them, a missing one, one named like an SG id, and one in another VPC."""
@@ -437,7 +426,7 @@ def test_holds_forged_descriptions_and_sg_id_like_names(
     assert change(put_evaluations, lambda_context, SG, elsewhere)[(SG, elsewhere)][0] == "NOT_APPLICABLE"
 
 
-def test_holds_more_than_200_sgs_and_instances_in_a_filter(seeder: _Seeder, api: ApiCalls) -> None:
+def test_holds_more_than_200_sgs_and_instances_in_a_filter(seeder: Seeder, api: ApiCalls) -> None:
     """a's nodes carry 5 SGs each, 205 SGs in all, 41 nodes; b's 205 nodes carry a's cluster SG."""
     seeder.cluster("a", "1.31", [])
     cluster_sg = seeder.eks_cluster_sg("a")
@@ -491,7 +480,7 @@ class OneItemPages:
         return Split()
 
 
-def test_holds_answers_split_over_many_pages(seeder: _Seeder) -> None:
+def test_holds_answers_split_over_many_pages(seeder: Seeder) -> None:
     a_cluster_whose_node_sg_misses_kubelet(seeder)
     seeder.cluster("b", "1.31", [])
     other = seeder.eks_cluster_sg("b")
@@ -510,7 +499,7 @@ def test_holds_answers_split_over_many_pages(seeder: _Seeder) -> None:
 
 
 def test_holds_a_clusters_own_nodes_known_only_by_its_auto_scaling_group(
-    seeder: _Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext
+    seeder: Seeder, put_evaluations: ConfigResultStore, lambda_context: LambdaContext
 ) -> None:
     """The target's own managed nodes with their EKS tags removed: found by the ASG filter."""
     seeder.cluster("a", "1.31", [])

@@ -9,17 +9,15 @@ import contextlib
 import json
 from typing import Any
 
-import boto3
 import pytest
-from demo.seed import _Seeder
+from demo.seed import Seeder
 
-from eks_sg_rule.discovery import Discovery
 from eks_sg_rule.plan import MANUAL
 from eks_sg_rule.remediation import remediate
 from eks_sg_rule.remediation_handler import RemediationFailed, lambda_handler
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Scope
-from tests.conftest import ACCOUNT, REGION, LambdaContext
+from tests.conftest import LambdaContext, discover, rules_of
 from tests.deploy.deployment import deploy_widest
 
 TAG = "kubernetes.io/cluster/c1"
@@ -31,21 +29,7 @@ def widest_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
     deploy_widest(monkeypatch)
 
 
-@pytest.fixture
-def seeder(aws: None) -> _Seeder:
-    return _Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
-
-
-def discover(seeder: _Seeder) -> Any:
-    return Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot
-
-
-def rules_of(seeder: _Seeder, sg_id: str) -> list[dict[str, Any]]:
-    group = seeder.ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]
-    return [*group["IpPermissions"], *group["IpPermissionsEgress"]]
-
-
-def has_tag(seeder: _Seeder, sg_id: str, key: str = TAG) -> bool:
+def has_tag(seeder: Seeder, sg_id: str, key: str = TAG) -> bool:
     tags = seeder.ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [sg_id]}])["Tags"]
     return any(t["Key"] == key for t in tags)
 
@@ -54,7 +38,7 @@ def applied(outcome: Any) -> list[Any]:
     return [c for c in outcome.changes if c.status == "applied"]
 
 
-def kubelet_gap_cluster(seeder: _Seeder) -> tuple[str, str]:
+def kubelet_gap_cluster(seeder: Seeder) -> tuple[str, str]:
     """c1: managed nodes on their own SG `node` (tagged), no additional control-plane SG; `node`
     admits only itself, and the cluster SG admits nothing from `node`. Returns (cluster SG, node)."""
     seeder.cluster("c1", "1.31", [])
@@ -69,7 +53,7 @@ def kubelet_gap_cluster(seeder: _Seeder) -> tuple[str, str]:
 # --- guard 1: carriers ---------------------------------------------------------------------------
 
 
-def test_cluster_sg_on_a_database_is_named_as_a_peer_automatically(seeder: _Seeder) -> None:
+def test_cluster_sg_on_a_database_is_named_as_a_peer_automatically(seeder: Seeder) -> None:
     cluster_sg, _node = kubelet_gap_cluster(seeder)
     db_sg = seeder.security_group("payments-db", "db")
     [db] = seeder.instances(1, [db_sg, cluster_sg], {"Name": "payments-db"})  # someone put the cluster SG on it
@@ -85,7 +69,7 @@ def test_cluster_sg_on_a_database_is_named_as_a_peer_automatically(seeder: _Seed
     assert naming == [], [c.detail for c in naming]
 
 
-def test_cluster_sg_exemption_without_foreign_carrier_still_applies(seeder: _Seeder) -> None:
+def test_cluster_sg_exemption_without_foreign_carrier_still_applies(seeder: Seeder) -> None:
     """Control: with only EKS's own interfaces carrying the cluster SG the rules are automatic."""
     _cluster_sg, _node = kubelet_gap_cluster(seeder)
     outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
@@ -93,7 +77,7 @@ def test_cluster_sg_exemption_without_foreign_carrier_still_applies(seeder: _See
     assert outcome.done
 
 
-def test_node_sg_also_on_a_stopped_instance_stays_manual(seeder: _Seeder) -> None:
+def test_node_sg_also_on_a_stopped_instance_stays_manual(seeder: Seeder) -> None:
     _cluster_sg, node = kubelet_gap_cluster(seeder)
     [other] = seeder.instances(1, [node], {"Name": "old-box"})
     seeder.ec2.stop_instances(InstanceIds=[other])
@@ -106,7 +90,7 @@ def test_node_sg_also_on_a_stopped_instance_stays_manual(seeder: _Seeder) -> Non
     assert any(c.action == MANUAL and other in c.detail for c in outcome.changes)
 
 
-def test_forged_control_plane_interface_once_attached_is_foreign(seeder: _Seeder) -> None:
+def test_forged_control_plane_interface_once_attached_is_foreign(seeder: Seeder) -> None:
     _cluster_sg, node = kubelet_gap_cluster(seeder)
     eni = seeder.ec2.create_network_interface(SubnetId=seeder.subnets[0], Groups=[node], Description="Amazon EKS c1")[
         "NetworkInterface"
@@ -121,7 +105,7 @@ def test_forged_control_plane_interface_once_attached_is_foreign(seeder: _Seeder
     assert any(c.action == MANUAL and eni in c.detail for c in outcome.changes)
 
 
-def test_forged_unattached_control_plane_interface_is_not_the_control_plane(seeder: _Seeder) -> None:
+def test_forged_unattached_control_plane_interface_is_not_the_control_plane(seeder: Seeder) -> None:
     _cluster_sg, node = kubelet_gap_cluster(seeder)
     eni = seeder.ec2.create_network_interface(SubnetId=seeder.subnets[0], Groups=[node], Description="Amazon EKS c1")[
         "NetworkInterface"
@@ -139,7 +123,7 @@ def test_forged_unattached_control_plane_interface_is_not_the_control_plane(seed
     assert touching == []  # should: an unattached interface is not proof of a control plane
 
 
-def test_a_tags_only_instance_carrying_a_trusted_sg_is_not_foreign(seeder: _Seeder) -> None:
+def test_a_tags_only_instance_carrying_a_trusted_sg_is_not_foreign(seeder: Seeder) -> None:
     _cluster_sg, node = kubelet_gap_cluster(seeder)
     db_sg = seeder.security_group("payments-db", "db")
     seeder.instances(1, [node, db_sg], {"Name": "payments-db", TAG: "shared"})  # a user-set tag
@@ -150,7 +134,7 @@ def test_a_tags_only_instance_carrying_a_trusted_sg_is_not_foreign(seeder: _Seed
     assert applied(outcome) == [] and rules_of(seeder, node) == before
 
 
-def test_forged_nodegroup_name_outside_its_asg_is_not_trusted(seeder: _Seeder) -> None:
+def test_forged_nodegroup_name_outside_its_asg_is_not_trusted(seeder: Seeder) -> None:
     cluster_sg, node = kubelet_gap_cluster(seeder)
     db_sg = seeder.security_group("payments-db", "db")
     seeder.instances(1, [db_sg], {"eks:nodegroup-name": "ng", "eks:cluster-name": "c1"})
@@ -159,7 +143,7 @@ def test_forged_nodegroup_name_outside_its_asg_is_not_trusted(seeder: _Seeder) -
     assert db_sg not in json.dumps(rules_of(seeder, node) + rules_of(seeder, cluster_sg))
 
 
-def test_many_interfaces_pagination_still_sees_the_foreign_one(seeder: _Seeder) -> None:
+def test_many_interfaces_pagination_still_sees_the_foreign_one(seeder: Seeder) -> None:
     _cluster_sg, node = kubelet_gap_cluster(seeder)
     for _ in range(30):
         seeder.ec2.create_network_interface(SubnetId=seeder.subnets[1], Groups=[node], Description="Amazon EKS c1")
@@ -173,7 +157,7 @@ def test_many_interfaces_pagination_still_sees_the_foreign_one(seeder: _Seeder) 
 # --- guard 2: tag removal ------------------------------------------------------------------------
 
 
-def chained_tags(seeder: _Seeder) -> tuple[str, str, str]:
+def chained_tags(seeder: Seeder) -> tuple[str, str, str]:
     """c1 with two managed node groups: ng1 on {a, b}, ng2 on {b, c}, all three tagged; a < b < c.
     TAG_OWNED keeps the first on each: remove b (ng1) and c (ng2)."""
     seeder.cluster("c1", "1.31", [])
@@ -189,7 +173,7 @@ def chained_tags(seeder: _Seeder) -> tuple[str, str, str]:
     return a, b, c
 
 
-def test_two_deletes_in_one_plan_never_strand_an_interface(seeder: _Seeder) -> None:
+def test_two_deletes_in_one_plan_never_strand_an_interface(seeder: Seeder) -> None:
     a, b, c = chained_tags(seeder)
     outcome = remediate(
         discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM, allow_tag_removal=True), apply_changes=True
@@ -200,7 +184,7 @@ def test_two_deletes_in_one_plan_never_strand_an_interface(seeder: _Seeder) -> N
     assert deletes
 
 
-def test_a_delete_that_becomes_automatic_in_the_replan_is_carrier_checked(seeder: _Seeder) -> None:
+def test_a_delete_that_becomes_automatic_in_the_replan_is_carrier_checked(seeder: Seeder) -> None:
     _a, b, c = chained_tags(seeder)
     # b and c are both also on instances outside the cluster.
     seeder.instances(1, [b], {"Name": "db-b"})
@@ -218,7 +202,7 @@ def test_a_delete_that_becomes_automatic_in_the_replan_is_carrier_checked(seeder
 
 
 def test_delete_refused_through_the_lambda_keeps_the_tag_when_nothing_foreign(
-    seeder: _Seeder, lambda_context: LambdaContext
+    seeder: Seeder, lambda_context: LambdaContext
 ) -> None:
     a, b, c = chained_tags(seeder)
     with contextlib.suppress(RemediationFailed):
@@ -227,7 +211,7 @@ def test_delete_refused_through_the_lambda_keeps_the_tag_when_nothing_foreign(
 
 
 def test_sg_resource_path_cannot_strand_through_separate_invocations(
-    seeder: _Seeder, lambda_context: LambdaContext
+    seeder: Seeder, lambda_context: LambdaContext
 ) -> None:
     a, b, c = chained_tags(seeder)
     for resource in (c, b, c):
