@@ -23,8 +23,8 @@ from .assembly import ClusterReads, RunningNode
 from .aws import reads as api
 from .aws.calls import filter_sets
 from .aws.shapes import CLUSTER_NAME_TAGS, cluster_from_api
-from .model import CLUSTER_TAG_PREFIX, Snapshot, Topology
-from .names import CLUSTER_NAME
+from .model import Snapshot, Topology
+from .names import CLUSTER_NAME, CLUSTER_TAG_PREFIX
 
 CLUSTER_READERS = 8
 NOT_REACHED = "not reached"

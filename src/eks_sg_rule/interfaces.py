@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from .names import CLUSTER_NAME, INSTANCE_ID
+from .names import CLUSTER_NAME, CLUSTER_TAG_PREFIX, INSTANCE_ID
 
 # The VPC CNI describes the secondary interfaces it creates "aws-K8S-<instance id>" and tags them
 # `node.k8s.amazonaws.com/instance_id` (amazon-vpc-cni-k8s); it leaves them `available` when a node
@@ -31,7 +31,6 @@ EKS_REQUESTER_SESSION = ":AmazonEKS"
 CONTROL_PLANE_DESCRIPTION = "Amazon EKS "
 # Security groups for pods: the VPC resource controller's branch interfaces (no attachment, in use).
 BRANCH_TYPE = "branch"
-CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
 # EKS Auto Mode and other EC2 managed instances: `Operator` {Managed, Principal} (DescribeInstances).
 EKS_OPERATOR = "eks.amazonaws.com"
 

@@ -15,7 +15,6 @@ from .interfaces import control_plane_cluster
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
 OWNED = "owned"
 
 

@@ -8,12 +8,16 @@ Pure (no AWS calls). Each pattern is matched with `fullmatch`:
 - `INSTANCE_ID`: `i-` and 8 or 17 hexadecimal digits.
 - `ACCOUNT_ID`: 12 digits.
 - `ROLE_NAME`: an IAM role name (IAM CreateRole `RoleName`: 1-64 of letters, digits and `+=,.@_-`).
+
+`CLUSTER_TAG_PREFIX`: the tag key `kubernetes.io/cluster/<cluster name>` without the name (the EKS
+user guide's security-group and subnet tag requirements).
 """
 
 from __future__ import annotations
 
 import re
 
+CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
 CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
 SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 INSTANCE_ID = re.compile(r"i-[0-9a-f]{8}(?:[0-9a-f]{9})?")

@@ -16,7 +16,8 @@ from typing import Any
 
 from .checks import Judge
 from .interfaces import InterfaceRecord, branch_of, eks_control_plane, leaked_cni_instance, what
-from .model import CLUSTER_TAG_PREFIX, OWNED, Membership, Topology
+from .model import OWNED, Membership, Topology
+from .names import CLUSTER_TAG_PREFIX
 from .network import PortSet
 from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
 from .results import CheckResult, Finding, Status

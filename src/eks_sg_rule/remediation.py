@@ -24,7 +24,7 @@ def remediate(
 ) -> Outcome:
     """Re-read the live state, plan, and (when asked) apply and re-check one cluster.
 
-    `discover` is a callable returning a fresh evaluate.Snapshot of the cluster (the plan never
+    `discover` is a callable returning a fresh model.Snapshot of the cluster (the plan never
     trusts an older view: AWS Config may trigger remediation from a stale snapshot of an already
     fixed resource). `before`: a snapshot read moments earlier in the same run, used instead of the
     first read (each cluster is then read once before and once after applying). `scope`: the level,

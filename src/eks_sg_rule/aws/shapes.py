@@ -15,7 +15,6 @@ from typing import Any
 from ..assembly import RunningNode
 from ..interfaces import eks_operated, pod_interface
 from ..model import (
-    CLUSTER_TAG_PREFIX,
     Carrier,
     Cluster,
     Interface,
@@ -27,7 +26,7 @@ from ..model import (
     SecurityGroup,
     parse_protocol,
 )
-from ..names import CLUSTER_NAME
+from ..names import CLUSTER_NAME, CLUSTER_TAG_PREFIX
 
 # Tags that name an instance's cluster, besides `kubernetes.io/cluster/<name>`; the `aws:` one AWS sets.
 CLUSTER_NAME_TAGS = ("eks:cluster-name", "aws:eks:cluster-name", "eks:eks-cluster-name")
