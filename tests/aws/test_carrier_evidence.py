@@ -34,6 +34,7 @@ from eks_sg_rule.model import Carrier
 from eks_sg_rule.plan import MANUAL, foreign_carriers
 from eks_sg_rule.remediation import remediate
 from eks_sg_rule.requirements import Level
+from eks_sg_rule.settings import Scope
 from tests.conftest import ACCOUNT, REGION
 
 TAG = "kubernetes.io/cluster/c1"
@@ -92,7 +93,7 @@ def test_an_interface_made_in_a_session_named_amazoneks_is_not_the_control_plane
     renamed = Carrier(forged, None, "Amazon EKS c1", True, "interface", "AROAEXAMPLEATTACKER01:attacker", False)
     assert node in foreign_carriers(topology, {node: [renamed]})
 
-    outcome = remediate(snapshot, seeder.ec2, "c1", Level.MINIMUM, apply_changes=True)
+    outcome = remediate(snapshot, seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     reaching = writes_touching(outcome, node)
     if reaching:
@@ -113,7 +114,9 @@ def test_a_user_interface_described_as_eks_is_not_the_control_plane(seeder: Seed
         reported_as(forged, "in-use", requester)
     before = seeder.ec2.describe_security_groups(GroupIds=[node])["SecurityGroups"][0]
 
-    outcome = remediate(Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot, seeder.ec2, "c1", Level.MINIMUM, True)
+    outcome = remediate(
+        Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot, seeder.ec2, "c1", Scope(Level.MINIMUM), True
+    )
 
     assert writes_touching(outcome, node) == []
     assert seeder.ec2.describe_security_groups(GroupIds=[node])["SecurityGroups"][0] == before
@@ -142,7 +145,9 @@ def test_a_forged_leaked_cni_interface_still_blocks_the_change(seeder: Seeder) -
         seeder.ec2.create_network_interface(SubnetId=seeder.subnets[0], Groups=[node], Description=description)
     before = seeder.ec2.describe_security_groups(GroupIds=[node])["SecurityGroups"][0]
 
-    outcome = remediate(Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot, seeder.ec2, "c1", Level.MINIMUM, True)
+    outcome = remediate(
+        Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot, seeder.ec2, "c1", Scope(Level.MINIMUM), True
+    )
 
     assert writes_touching(outcome, node) == []
     assert seeder.ec2.describe_security_groups(GroupIds=[node])["SecurityGroups"][0] == before
