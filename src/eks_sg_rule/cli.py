@@ -262,12 +262,17 @@ def _render_scan(result: ScanResult, args: argparse.Namespace, out: TextIO) -> s
 
 
 def _plans(result: ScanResult) -> dict[tuple[str, str], Outcome]:
-    """The fix plan of every NON_COMPLIANT cluster, from the snapshot already read (no AWS call, no change)."""
+    """The fix plan of every NON_COMPLIANT cluster, from the snapshot already read (no AWS call, no change).
+
+    A cluster the rule judges but the remediation would not write to (UPDATING: settings.refusal
+    for writing) has no plan: its report shows the findings alone."""
     scope = Scope(level=result.level)
     return {
         (view.region, view.evaluation.resource_id): preview(view.topology, scope)
         for view in result.clusters
-        if view.topology is not None and view.status.value == "NON_COMPLIANT"
+        if view.topology is not None
+        and view.status.value == "NON_COMPLIANT"
+        and scope.refusal(view.topology.cluster) is None
     }
 
 

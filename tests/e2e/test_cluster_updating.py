@@ -9,6 +9,8 @@ sets every cluster ACTIVE, so the status is set in its backend, as a test double
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -16,6 +18,7 @@ import pytest
 from demo.seed import SeededAccount, seed_account
 from moto.eks.models import eks_backends
 
+from eks_sg_rule.cli import main as cli_main
 from eks_sg_rule.handler import lambda_handler as rule_handler
 from eks_sg_rule.plan import MANUAL
 from eks_sg_rule.remediation_handler import RemediationFailed
@@ -101,3 +104,17 @@ def test_the_remediation_refuses_to_write_to_an_updating_cluster(
         remediation_handler(request, lambda_context)
 
     assert rules_and_tags(sgs) == before
+
+
+def test_the_html_report_of_an_updating_non_compliant_cluster_shows_its_findings_without_a_plan(
+    account: SeededAccount, tmp_path: Path
+) -> None:
+    set_status("kubelet-blocked", "UPDATING")
+    report = tmp_path / "report.html"
+
+    code = cli_main(["scan", "--region", REGION, "--format", "html", "--output", str(report)], out=io.StringIO())
+
+    # Judged (exit 1: NON_COMPLIANT), not an error (2): the preview leaves out what the remediation
+    # would refuse to write to.
+    assert code == 1
+    assert "kubelet-blocked" in report.read_text()
