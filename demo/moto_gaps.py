@@ -16,8 +16,9 @@ them on what it creates:
 - `set_legacy_platform`: moto reports platform eks.4 for every cluster.
 - `report_own_groups_only`: EC2 reports an attached secondary interface's own SGs (moto: its own
   plus the instance's).
-- `mark_in_use`: EKS's control-plane interfaces are "in-use", created in EKS's `AmazonEKS` role
-  session (moto: "available", one fixed RequesterId).
+- `mark_in_use`: EKS's control-plane interfaces are "in-use", created in an `AmazonEKS` session of
+  the cluster's IAM role (moto: "available", one fixed RequesterId; and moto's CreateCluster does
+  not require the role to exist, so it is created here when missing).
 
 The builder fills three more by creating what moto does not: the control plane's network interfaces,
 the instances of a managed node group, and the VPC default SG's rule allowing all traffic from itself.
@@ -32,6 +33,8 @@ from moto.ec2.models.core import TaggedEC2Resource
 from moto.ec2.models.elastic_network_interfaces import NetworkInterface, NetworkInterfaceBackend
 from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
 from moto.eks.models import eks_backends
+from moto.iam.models import iam_backends
+from moto.utilities.utils import get_partition
 
 
 def fill_moto_gaps() -> None:
@@ -119,17 +122,33 @@ def look_up_tags_by_resource() -> None:
     TaggedEC2Resource.get_tags = get_tags  # type: ignore[method-assign]
 
 
-# The RequesterId EC2 reports for the control plane's interfaces: EKS creates them in a role
-# session named AmazonEKS ("<role unique id>:AmazonEKS"; the id here is made up).
-EKS_REQUESTER_ID = "AROAEXAMPLEEKSROLEID00:AmazonEKS"
+# EKS assumes the cluster's IAM role (trust policy for eks.amazonaws.com, as the EKS user guide's
+# cluster IAM role page gives it).
+EKS_TRUST_POLICY = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+    '"Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+)
 
 
-def mark_in_use(account_id: str, region: str, interface_id: str) -> None:
+def cluster_role_id(account_id: str, region: str, role_arn: str) -> str:
+    """moto gap: EKS's CreateCluster requires the cluster's IAM role (`roleArn`) to exist; moto's does
+    not. The RoleId ("AROA…") of that role in moto's IAM, the role created (path kept, EKS's trust
+    policy) when it does not exist yet."""
+    backend = iam_backends[account_id][get_partition(region)]
+    resource = role_arn.split(":role", 1)[1]
+    path, name = resource.rsplit("/", 1)
+    if name not in {role.name for role in backend.roles.values()}:
+        backend.create_role(name, EKS_TRUST_POLICY, path + "/", None, "EKS cluster role", [], None)
+    return str(backend.get_role(name).id)
+
+
+def mark_in_use(account_id: str, region: str, interface_id: str, role_arn: str) -> None:
     """moto gap: EKS attaches the control plane's interfaces to instances in its own account, so EC2
-    reports them "in-use" with no instance id of yours, created in EKS's `AmazonEKS` role session
-    (RequesterId "<role id>:AmazonEKS"); moto cannot attach across accounts, reports them
-    "available" and gives every interface one fixed user RequesterId. Report this control-plane
-    interface as EC2 does."""
+    reports them "in-use" with no instance id of yours, created in an `AmazonEKS` session of the
+    cluster's IAM role `role_arn` (RequesterId "<role id>:AmazonEKS", the role id being the role's
+    RoleId, which iam:GetRole reports); moto cannot attach across accounts, reports them "available"
+    and gives every interface one fixed user RequesterId. Report this control-plane interface as EC2
+    does, with the RoleId of the role in moto's IAM (cluster_role_id)."""
     interface = ec2_backends[account_id][region].get_network_interface(interface_id)
     interface.status = "in-use"
-    interface.requester_id = EKS_REQUESTER_ID
+    interface.requester_id = f"{cluster_role_id(account_id, region, role_arn)}:AmazonEKS"

@@ -152,7 +152,8 @@ class Seeder:
         """moto gap: EKS places the control plane's cross-account network interfaces in the cluster's
         subnets (two here; EKS uses two to four), described "Amazon EKS <name>" and carrying the cluster
         SG and resourcesVpcConfig.securityGroupIds; moto creates none. Created here as EKS does."""
-        vpc = self.eks.describe_cluster(name=cluster)["cluster"]["resourcesVpcConfig"]
+        described = self.eks.describe_cluster(name=cluster)["cluster"]
+        vpc = described["resourcesVpcConfig"]
         groups = [g for g in [vpc.get("clusterSecurityGroupId"), *vpc.get("securityGroupIds", [])] if g]
         ids = tuple(
             str(
@@ -163,7 +164,7 @@ class Seeder:
             for subnet in vpc["subnetIds"][:2]
         )
         for interface_id in ids:
-            mark_in_use(self.account_id, self.region, interface_id)
+            mark_in_use(self.account_id, self.region, interface_id, described["roleArn"])
         return ids
 
     def instances(
@@ -307,9 +308,10 @@ class Seeder:
         as its clusterSecurityGroupId (None: a pre-1.14 cluster) and `additional` as securityGroupIds; one
         control-plane interface carrying the existing ones of those SGs (moto gaps, as in
         `control_plane_interfaces`; moto would create a named SG that does not exist)."""
+        role = ROLE.format(account=self.account_id, name="eks")
         self.eks.create_cluster(
             name=name,
-            roleArn=ROLE.format(account=self.account_id, name="eks"),
+            roleArn=role,
             resourcesVpcConfig={"subnetIds": [self.subnets[0]], "securityGroupIds": additional or []},
         )
         if cluster_sg:
@@ -321,7 +323,7 @@ class Seeder:
             interface = self.ec2.create_network_interface(
                 SubnetId=self.subnets[0], Groups=groups, Description=f"Amazon EKS {name}"
             )["NetworkInterface"]
-            mark_in_use(self.account_id, self.region, interface["NetworkInterfaceId"])
+            mark_in_use(self.account_id, self.region, interface["NetworkInterfaceId"], role)
 
     def nodes(self, cluster: str, sgs: list[str], count: int = 1, **tags: str) -> list[str]:
         """`count` running instances (EC2's default type) in the first subnet with these SGs, tagged

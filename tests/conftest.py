@@ -102,6 +102,11 @@ def seeder(aws: None) -> Seeder:
     return Seeder(boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION), ACCOUNT, REGION)
 
 
+def iam_client() -> Any:
+    """An IAM client of the emulated account (remediate reads the cluster's IAM role with it)."""
+    return boto3.client("iam", region_name=REGION)
+
+
 def discover(seeder: Seeder) -> Any:
     """`Discovery.snapshot` over the seeder's clients (call it with `clusters=[...]` or none)."""
     return Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot

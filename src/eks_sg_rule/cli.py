@@ -285,6 +285,8 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     level = Level(args.level)
     names = list(dict.fromkeys(args.cluster))
     eks, ec2 = target.eks_ec2(region)
+    # IAM: the RoleIds EKS creates control-plane interfaces under (remediation.control_plane_role_ids).
+    iam = target.client("iam", region, client_config("eks-sg-rule", env_may_override=True))
     discovery = Discovery(eks=eks, ec2=ec2)
     # Every name is checked before anything is changed: a typo must not leave a half-applied run.
     # The view before is the whole region, read once: a change must know every other cluster that
@@ -309,6 +311,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
             remediate(
                 functools.partial(discovery.snapshot, clusters=[name]),
                 ec2,
+                iam,
                 name,
                 scope=scope,
                 apply_changes=args.apply,

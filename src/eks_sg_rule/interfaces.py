@@ -15,7 +15,7 @@ and the botocore EC2 model's `NetworkInterfaceType` enum.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Protocol
 
 from .names import CLUSTER_NAME, CLUSTER_TAG_PREFIX, INSTANCE_ID
@@ -25,9 +25,13 @@ from .names import CLUSTER_NAME, CLUSTER_TAG_PREFIX, INSTANCE_ID
 # dies before it could delete them.
 VPC_CNI_DESCRIPTION = "aws-K8S-"
 VPC_CNI_INSTANCE_TAG = "node.k8s.amazonaws.com/instance_id"
-# EKS creates the control plane's interfaces in a role session named AmazonEKS: RequesterId
-# "<role unique id>:AmazonEKS"; InterfaceType "interface"; described "Amazon EKS <cluster>".
+# EKS creates the control plane's interfaces in a session named AmazonEKS of the cluster's IAM role
+# (DescribeCluster `roleArn`): RequesterId "<role id>:AmazonEKS"; InterfaceType "interface";
+# described "Amazon EKS <cluster>". The session name is the caller's choice (sts:AssumeRole
+# RoleSessionName): only the role id ties the interface to EKS.
 EKS_REQUESTER_SESSION = ":AmazonEKS"
+# EKS's service-linked role (older clusters' control planes act through it where it exists).
+EKS_SERVICE_LINKED_ROLE = "AWSServiceRoleForAmazonEKS"
 CONTROL_PLANE_DESCRIPTION = "Amazon EKS "
 # Security groups for pods: the VPC resource controller's branch interfaces (no attachment, in use).
 BRANCH_TYPE = "branch"
@@ -118,18 +122,30 @@ def control_plane_cluster(interface: Mapping[str, Any]) -> str | None:
     return name if CLUSTER_NAME.fullmatch(name) else None
 
 
-def eks_control_plane(record: InterfaceRecord, cluster: str) -> bool:
+def eks_control_plane(record: InterfaceRecord, cluster: str, role_ids: Collection[str]) -> bool:
     """Whether an interface is one of `cluster`'s control-plane interfaces, by all of what EKS's
     own carry: in use, attached to no instance of the account (EKS attaches them to its own
-    instances), `InterfaceType` interface, created in EKS's `AmazonEKS` role session
-    (`RequesterId`), described `Amazon EKS <cluster>`. A description alone anyone may write."""
+    instances), `InterfaceType` interface, created in an `AmazonEKS` session of one of `role_ids`
+    (`RequesterId` "<role id>:AmazonEKS"; `role_ids`: the RoleId, "AROA…", of the cluster's IAM role
+    and of EKS's service-linked role, from iam:GetRole), described `Amazon EKS <cluster>`. A
+    description alone anyone may write, and a session named AmazonEKS anyone may open on a role
+    they may assume: the role id is what a caller cannot choose."""
     return (
         record.in_use
         and record.instance_id is None
         and record.interface_type == "interface"
-        and (record.requester_id or "").endswith(EKS_REQUESTER_SESSION)
+        and record.requester_id in {role_id + EKS_REQUESTER_SESSION for role_id in role_ids}
         and record.description == CONTROL_PLANE_DESCRIPTION + cluster
     )
+
+
+def role_name(role_arn: str | None) -> str | None:
+    """The role name of an IAM role ARN ("arn:<partition>:iam::<account>:role/<path/>name": the
+    last path segment, what iam:GetRole takes); None for anything else."""
+    prefix, _, resource = (role_arn or "").partition(":role/")
+    if not resource or not prefix.startswith("arn:") or ":iam::" not in prefix:
+        return None
+    return resource.rsplit("/", 1)[-1] or None
 
 
 def branch_of(record: InterfaceRecord) -> frozenset[str]:

@@ -189,6 +189,9 @@ class Cluster:
     subnet_ids: tuple[str, ...] = ()
     ip_family: IpFamily = IpFamily.IPV4
     arn: str | None = None
+    # The cluster's IAM role (DescribeCluster `roleArn`): EKS creates the control plane's network
+    # interfaces in a session of it (interfaces.eks_control_plane).
+    role_arn: str | None = None
     # EKS Fargate profiles of the cluster (eks:ListFargateProfiles): pods there get the cluster SG.
     fargate_profiles: tuple[str, ...] = ()
 

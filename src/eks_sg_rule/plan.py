@@ -10,7 +10,7 @@ automatically. Pure: no AWS; remediation.py reads, plans, applies (aws/writes.py
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,15 +106,19 @@ def trusted_security_groups(topology: Topology) -> frozenset[str]:
 
 
 def foreign_carriers(
-    topology: Topology, carriers: Mapping[str, Iterable[InterfaceRecord]], trust_node_tags: bool = False
+    topology: Topology,
+    carriers: Mapping[str, Iterable[InterfaceRecord]],
+    role_ids: Collection[str],
+    trust_node_tags: bool = False,
 ) -> dict[str, str]:
     """SG id -> why a rule on it or naming it would reach beyond the cluster.
 
     An interface is the cluster's own only by positive evidence: attached to one of the cluster's
     nodes (whose membership evidence is `aws`, or any node with `trust_node_tags`); one of the
     cluster's control-plane interfaces (interfaces.eks_control_plane: in use, attached to no
-    instance of the account, InterfaceType `interface`, created in EKS's `AmazonEKS` role session,
-    described `Amazon EKS <name>`); with `trust_node_tags`, a branch interface (security groups for
+    instance of the account, InterfaceType `interface`, RequesterId "<role id>:AmazonEKS" for one of
+    `role_ids` (the RoleIds of the cluster's IAM role and EKS's service-linked role, read by the
+    caller), described `Amazon EKS <name>`); with `trust_node_tags`, a branch interface (security groups for
     pods) whose tags name the cluster. Every other interface carrying the SG makes it foreign, and
     the reason names each one and what it is (interfaces.what): a load balancer, an RDS database, a
     VPC endpoint, a Lambda function, another cluster's node, an unrelated or stopped instance, an
@@ -135,7 +139,7 @@ def foreign_carriers(
     def own(carrier: InterfaceRecord) -> bool:
         if carrier.instance_id is not None:
             return carrier.instance_id in evidenced
-        if eks_control_plane(carrier, name):
+        if eks_control_plane(carrier, name, role_ids):
             return True
         return trust_node_tags and carrier.in_use and name in branch_of(carrier)
 

@@ -367,11 +367,12 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         session = _session(request, context)
         ec2 = session.client("ec2", config=CLIENT_CONFIG)
+        iam = session.client("iam", config=CLIENT_CONFIG)
         discovery = Discovery(eks=session.client("eks", config=CLIENT_CONFIG), ec2=ec2)
         names, before = _clusters_for(request, discovery)
         for name in names:
             outcome = remediate(
-                functools.partial(discovery.snapshot, clusters=[name]), ec2, name, request.scope,
+                functools.partial(discovery.snapshot, clusters=[name]), ec2, iam, name, request.scope,
                 not request.dry_run, on_change=_log_change(name), before=before,
             )  # fmt: skip
             outcomes.append(outcome)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from demo.seed import Seeder
 from moto.ec2.models import ec2_backends
 
@@ -32,10 +31,10 @@ from eks_sg_rule.discovery import Discovery
 from eks_sg_rule.interfaces import eks_control_plane
 from eks_sg_rule.model import Carrier
 from eks_sg_rule.plan import MANUAL, foreign_carriers
-from eks_sg_rule.remediation import remediate
+from eks_sg_rule.remediation import control_plane_role_ids, remediate
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Scope
-from tests.conftest import ACCOUNT, REGION
+from tests.conftest import ACCOUNT, REGION, iam_client
 
 TAG = "kubernetes.io/cluster/c1"
 # An assumed-role session the attacker named AmazonEKS: what EC2 reports as the interface's creator.
@@ -43,7 +42,7 @@ ATTACKER_SESSION = "AROAEXAMPLEATTACKER01:AmazonEKS"
 
 
 class Broken(AssertionError):
-    """Raised only where a probe shows the defect it names (xfail(raises=Broken))."""
+    """Raised where a probe shows the defect it names (a write reaching beyond the cluster)."""
 
 
 def kubelet_gap_cluster(seeder: Seeder) -> tuple[str, str]:
@@ -73,13 +72,8 @@ def writes_touching(outcome: Any, sg_id: str) -> list[Any]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=Broken,
-    reason="control-plane evidence is forgeable: RequesterId '<any role id>:AmazonEKS' comes from a role "
-    "session the caller names; only the role id (the cluster role's) would tie it to EKS",
-)
 def test_an_interface_made_in_a_session_named_amazoneks_is_not_the_control_plane(seeder: Seeder) -> None:
+    """Holds: only the cluster role's id (iam:GetRole) before ":AmazonEKS" makes the control plane."""
     _cluster_sg, node = kubelet_gap_cluster(seeder)
     # The attacker's interface: created in a session named AmazonEKS, described as EKS's, carrying the
     # node SG, attached to an instance of an account the attacker holds (so in use, no InstanceId here).
@@ -91,9 +85,9 @@ def test_an_interface_made_in_a_session_named_amazoneks_is_not_the_control_plane
     snapshot = Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot
     topology = snapshot(clusters=["c1"]).topologies["c1"]
     renamed = Carrier(forged, None, "Amazon EKS c1", True, "interface", "AROAEXAMPLEATTACKER01:attacker", False)
-    assert node in foreign_carriers(topology, {node: [renamed]})
+    assert node in foreign_carriers(topology, {node: [renamed]}, control_plane_role_ids(iam_client(), topology.cluster))
 
-    outcome = remediate(snapshot, seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
+    outcome = remediate(snapshot, seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     reaching = writes_touching(outcome, node)
     if reaching:
@@ -115,7 +109,7 @@ def test_a_user_interface_described_as_eks_is_not_the_control_plane(seeder: Seed
     before = seeder.ec2.describe_security_groups(GroupIds=[node])["SecurityGroups"][0]
 
     outcome = remediate(
-        Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot, seeder.ec2, "c1", Scope(Level.MINIMUM), True
+        Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot, seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), True
     )
 
     assert writes_touching(outcome, node) == []
@@ -131,9 +125,9 @@ def test_a_tagged_branch_interface_is_foreign_without_trust_node_tags(seeder: Se
     branch = Carrier("eni-0b1b1b1b1b1b1b1b1", None, "aws-k8s-branch-eni", True, "branch", ACCOUNT, False, tags)
     typed_interface = Carrier("eni-0c1c1c1c1c1c1c1c1", None, "aws-k8s-branch-eni", True, "interface", None, False, tags)
 
-    assert "branch interface" in foreign_carriers(topology, {node: [branch]})[node]
-    assert foreign_carriers(topology, {node: [branch]}, trust_node_tags=True) == {}
-    assert node in foreign_carriers(topology, {node: [typed_interface]}, trust_node_tags=True)
+    assert "branch interface" in foreign_carriers(topology, {node: [branch]}, ())[node]
+    assert foreign_carriers(topology, {node: [branch]}, (), trust_node_tags=True) == {}
+    assert node in foreign_carriers(topology, {node: [typed_interface]}, (), trust_node_tags=True)
 
 
 def test_a_forged_leaked_cni_interface_still_blocks_the_change(seeder: Seeder) -> None:
@@ -146,7 +140,7 @@ def test_a_forged_leaked_cni_interface_still_blocks_the_change(seeder: Seeder) -
     before = seeder.ec2.describe_security_groups(GroupIds=[node])["SecurityGroups"][0]
 
     outcome = remediate(
-        Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot, seeder.ec2, "c1", Scope(Level.MINIMUM), True
+        Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot, seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), True
     )
 
     assert writes_touching(outcome, node) == []
@@ -168,6 +162,6 @@ def test_auto_mode_tags_without_operator_are_tag_evidence(seeder: Seeder) -> Non
 
     tagged = [n for g in topology.node_groups for n in g.nodes if mine in n.all_security_group_ids]
     assert tagged and all(n.membership.value == "tags" for n in tagged)
-    assert eks_control_plane(Carrier("eni-0", None, "Amazon EKS c1", False, "interface", ATTACKER_SESSION), "c1") is (
-        False
-    )  # and an available interface is never the control plane
+    available = Carrier("eni-0", None, "Amazon EKS c1", False, "interface", ATTACKER_SESSION)
+    # and an available interface is never the control plane, whatever role made it
+    assert eks_control_plane(available, "c1", {ATTACKER_SESSION.split(":", maxsplit=1)[0]}) is False

@@ -34,7 +34,7 @@ from eks_sg_rule.remediation_handler import RemediationFailed
 from eks_sg_rule.remediation_handler import lambda_handler as remediation_handler
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Scope, Settings
-from tests.conftest import REGION, ApiCalls, LambdaContext, load_event, rules_of
+from tests.conftest import REGION, ApiCalls, LambdaContext, iam_client, load_event, rules_of
 from tests.deploy.deployment import deploy_widest
 from tests.e2e.test_handler import with_item, with_parameters
 
@@ -183,7 +183,9 @@ def test_the_remediation_never_changes_an_sg_another_cluster_uses(
     _, node = a_cluster_whose_node_sg_misses_kubelet(seeder)
     another_cluster_using(seeder, node, how)
     # The sweep's view: the node SG is b's too, so the only change is manual ("also used by cluster b").
-    plan = remediate(discovery(seeder).snapshot, seeder.ec2, "a", Scope(Level.MINIMUM), apply_changes=False)
+    plan = remediate(
+        discovery(seeder).snapshot, seeder.ec2, iam_client(), "a", Scope(Level.MINIMUM), apply_changes=False
+    )
     on_node = [c for c in plan.changes if c.security_group_id == node]
     assert on_node and all(c.action == MANUAL and "also used by cluster b" in c.detail for c in on_node)
     before = rules_of(seeder, node)

@@ -58,6 +58,8 @@ ACCOUNT = "111122223333"
 AWS_ACCOUNT = "999988887777"
 VPC = "vpc-0a1b2c3d4e5f60718"
 SUBNET = "subnet-0a1b2c3d4e5f60718"
+# The cluster IAM role's RoleId (iam:GetRole): EKS made the control-plane interface in its AmazonEKS session.
+CLUSTER_ROLE_ID = "AROAEXAMPLEROLEID0001"
 CLUSTER = "prod"
 CLUSTER_SG = "sg-0c1c1c1c1c1c1c1c1"
 CONTROL_PLANE_SG = "sg-0c2c2c2c2c2c2c2c2"
@@ -129,7 +131,7 @@ CONTROL_PLANE = interface(
         group(CLUSTER_SG, "eks-cluster-sg-prod-1"),
     ],
     Description=f"Amazon EKS {CLUSTER}",
-    RequesterId="AROAEXAMPLEROLEID0001:AmazonEKS",
+    RequesterId=f"{CLUSTER_ROLE_ID}:AmazonEKS",
     Attachment=attachment(1, owner=AWS_ACCOUNT),
 )
 TRUNK = interface(
@@ -236,13 +238,13 @@ def test_control_plane_interface_is_the_clusters_own(ec2: tuple[Any, Stubber]) -
         CONTROL_PLANE["NetworkInterfaceId"],
         NODE_PRIMARY["NetworkInterfaceId"],
     }
-    assert foreign_carriers(topology(), found) == {}
+    assert foreign_carriers(topology(), found, {CLUSTER_ROLE_ID}) == {}
 
 
 def test_a_control_plane_description_on_an_interface_eks_did_not_create_is_foreign(ec2: tuple[Any, Stubber]) -> None:
     # The same interface as a user could describe it: no AmazonEKS role session created it.
     forged = dict(CONTROL_PLANE, RequesterId="AIDAEXAMPLEUSER000001")
-    foreign = foreign_carriers(topology(), carriers_of(ec2, forged))
+    foreign = foreign_carriers(topology(), carriers_of(ec2, forged), {CLUSTER_ROLE_ID})
     assert "described as an EKS control-plane interface" in foreign[CLUSTER_SG]
 
 
@@ -253,15 +255,15 @@ def test_trunk_on_a_node_is_own_and_a_branch_rests_on_tags(ec2: tuple[Any, Stubb
     branch = next(c for c in found[CLUSTER_SG] if c.interface_type == "branch")
     assert (trunk.instance_id, branch.instance_id, branch.in_use) == (NODE, None, True)
     assert branch.tags["eks:eni:owner"] == "eks-vpc-resource-controller"
-    foreign = foreign_carriers(topology(), found)
+    foreign = foreign_carriers(topology(), found, {CLUSTER_ROLE_ID})
     assert foreign == {
         CLUSTER_SG: f"{CLUSTER_SG} is also on network interface {BRANCH['NetworkInterfaceId']} "
         "(branch interface of a pod (security groups for pods)), outside cluster prod"
     }
     # Its cluster tag is user-set evidence: accepted only as tag-only nodes are.
-    assert foreign_carriers(topology(), found, trust_node_tags=True) == {}
+    assert foreign_carriers(topology(), found, {CLUSTER_ROLE_ID}, trust_node_tags=True) == {}
     other = dict(BRANCH, TagSet=[{"Key": "kubernetes.io/cluster/other", "Value": "owned"}])
-    assert CLUSTER_SG in foreign_carriers(topology(), carriers_of(ec2, other), trust_node_tags=True)
+    assert CLUSTER_SG in foreign_carriers(topology(), carriers_of(ec2, other), {CLUSTER_ROLE_ID}, trust_node_tags=True)
 
 
 @pytest.mark.parametrize(
@@ -280,7 +282,7 @@ def test_service_interfaces_carrying_the_cluster_sg_are_foreign_and_named(
 
     carrier = next(c for c in found[CLUSTER_SG] if c.interface_id == item["NetworkInterfaceId"])
     assert (carrier.instance_id, carrier.in_use) == (None, True)  # the shape once taken for Fargate
-    foreign = foreign_carriers(topology(), found, trust_node_tags=True)
+    foreign = foreign_carriers(topology(), found, {CLUSTER_ROLE_ID}, trust_node_tags=True)
     where = f"{item['NetworkInterfaceId']} ({said})"
     assert foreign == {CLUSTER_SG: f"{CLUSTER_SG} is also on network interface {where}, outside cluster prod"}
     # The repair that would name the cluster SG stays manual, with that reason.
@@ -293,12 +295,12 @@ def test_a_leaked_vpc_cni_interface_says_delete_it(ec2: tuple[Any, Stubber]) -> 
 
     leaked = next(c for c in found[CLUSTER_SG] if not c.in_use)
     assert leaked.tags["node.k8s.amazonaws.com/instance_id"] == "i-0deaddeaddeaddead"
-    assert foreign_carriers(topology(), found) == {
+    assert foreign_carriers(topology(), found, {CLUSTER_ROLE_ID}) == {
         CLUSTER_SG: f"{CLUSTER_SG} is on leaked VPC CNI interface {LEAKED_CNI['NetworkInterfaceId']}: delete it"
     }
     # Its node still running: detached, not leaked; still outside until it is attached again.
     running = dict(LEAKED_CNI, Description=f"aws-K8S-{NODE}", TagSet=[])
-    reason = foreign_carriers(topology(), carriers_of(ec2, running))[CLUSTER_SG]
+    reason = foreign_carriers(topology(), carriers_of(ec2, running), {CLUSTER_ROLE_ID})[CLUSTER_SG]
     assert "leaked" not in reason and "VPC CNI interface, unattached" in reason
 
 
@@ -311,7 +313,7 @@ def test_an_instance_less_interface_nothing_proves_is_the_clusters_is_foreign(ec
         RequesterId=AWS_ACCOUNT,
         Attachment=attachment(0, owner=AWS_ACCOUNT),
     )
-    foreign = foreign_carriers(topology(), carriers_of(ec2, unknown), trust_node_tags=True)
+    foreign = foreign_carriers(topology(), carriers_of(ec2, unknown), {CLUSTER_ROLE_ID}, trust_node_tags=True)
     assert foreign[CLUSTER_SG].endswith(f"(interface of an AWS service, requester {AWS_ACCOUNT}), outside cluster prod")
 
 
@@ -466,7 +468,7 @@ TRUNK_ON_NODE = node_interface(
 
 def test_a_plan_touching_a_leaked_interfaces_sg_is_manual_with_the_reason(ec2: tuple[Any, Stubber]) -> None:
     found = carriers_of(ec2, CONTROL_PLANE, NODE_PRIMARY, LEAKED_CNI)
-    foreign = foreign_carriers(topology(), found)
+    foreign = foreign_carriers(topology(), found, {CLUSTER_ROLE_ID})
     planner = Planner(topology(), foreign=foreign)
     assert planner._refusal(CLUSTER_SG, target=False) == (
         f"{CLUSTER_SG} is on leaked VPC CNI interface {LEAKED_CNI['NetworkInterfaceId']}: delete it"

@@ -13,7 +13,7 @@ from eks_sg_rule.remediation_handler import lambda_handler, parse_request
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Scope, Settings
 from tests.aws.accounts import Account, self_all
-from tests.conftest import LambdaContext
+from tests.conftest import LambdaContext, iam_client
 from tests.deploy.deployment import deploy_widest
 
 
@@ -60,7 +60,12 @@ def test_plan_adds_group_pair_rules_only_and_changes_nothing(account: Account) -
     before = account.ec2.describe_security_groups(GroupIds=[node])["SecurityGroups"][0]["IpPermissions"]
 
     outcome = remediate(
-        account.discovery().snapshot, account.ec2, "c1", Scope(Level.MINIMUM, trust_node_tags=True), apply_changes=False
+        account.discovery().snapshot,
+        account.ec2,
+        iam_client(),
+        "c1",
+        Scope(Level.MINIMUM, trust_node_tags=True),
+        apply_changes=False,
     )
 
     assert not outcome.applied
@@ -84,10 +89,20 @@ def test_apply_fixes_the_cluster_and_a_second_run_changes_nothing(account: Accou
     assert cluster_compliance(account, Level.MINIMUM) == "NON_COMPLIANT"
 
     first = remediate(
-        account.discovery().snapshot, account.ec2, "c1", Scope(Level.MINIMUM, trust_node_tags=True), apply_changes=True
+        account.discovery().snapshot,
+        account.ec2,
+        iam_client(),
+        "c1",
+        Scope(Level.MINIMUM, trust_node_tags=True),
+        apply_changes=True,
     )
     second = remediate(
-        account.discovery().snapshot, account.ec2, "c1", Scope(Level.MINIMUM, trust_node_tags=True), apply_changes=True
+        account.discovery().snapshot,
+        account.ec2,
+        iam_client(),
+        "c1",
+        Scope(Level.MINIMUM, trust_node_tags=True),
+        apply_changes=True,
     )
 
     assert first.applied and first.done
@@ -105,6 +120,7 @@ def test_recommended_level_merges_overlapping_needs_and_leaves_cidr_openings_to_
     outcome = remediate(
         account.discovery().snapshot,
         account.ec2,
+        iam_client(),
         "c1",
         Scope(Level.RECOMMENDED, trust_node_tags=True),
         apply_changes=True,
@@ -133,7 +149,9 @@ def test_duplicate_owned_tags_are_removed_only_when_allowed(account: Account) ->
     account.minimal_cluster("c1", cluster_sg)
     account.nodes("c1", [node, cluster_sg], **{"eks:nodegroup-name": "ng"})
 
-    refused = remediate(account.discovery().snapshot, account.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
+    refused = remediate(
+        account.discovery().snapshot, account.ec2, iam_client(), "c1", Scope(Level.MINIMUM), apply_changes=True
+    )
     assert [(c.action, c.security_group_id) for c in refused.changes] == [(MANUAL, node)]
     assert "--allow-tag-removal" in refused.changes[0].detail
     assert cluster_compliance(account, Level.MINIMUM) == "NON_COMPLIANT"
@@ -141,6 +159,7 @@ def test_duplicate_owned_tags_are_removed_only_when_allowed(account: Account) ->
     allowed = remediate(
         account.discovery().snapshot,
         account.ec2,
+        iam_client(),
         "c1",
         Scope(Level.MINIMUM, allow_tag_removal=True, trust_node_tags=True),
         apply_changes=True,
@@ -154,7 +173,9 @@ def test_duplicate_owned_tags_are_removed_only_when_allowed(account: Account) ->
 
 def test_unknown_cluster_is_a_clear_error(account: Account) -> None:
     with pytest.raises(RemediationError, match="cluster nope not found"):
-        remediate(account.discovery().snapshot, account.ec2, "nope", Scope(Level.MINIMUM), apply_changes=False)
+        remediate(
+            account.discovery().snapshot, account.ec2, iam_client(), "nope", Scope(Level.MINIMUM), apply_changes=False
+        )
 
 
 @pytest.mark.parametrize(

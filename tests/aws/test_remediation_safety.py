@@ -18,7 +18,7 @@ from eks_sg_rule.remediation import remediate
 from eks_sg_rule.remediation_handler import RemediationFailed, lambda_handler
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Scope, Settings
-from tests.conftest import ApiCalls, LambdaContext, discover, rules_of
+from tests.conftest import ApiCalls, LambdaContext, discover, iam_client, rules_of
 from tests.deploy.deployment import deploy_widest
 
 
@@ -70,7 +70,9 @@ def test_a_tagged_attacker_instance_never_gets_a_rule(
     seeder.instances(1, [db], {"eks:cluster-name": "prod-managed", "Name": "payments-db"}, subnets=subnets)
     before = rules_of(seeder, db)
 
-    plan = remediate(discover(seeder), seeder.ec2, "prod-managed", Scope(Level.RECOMMENDED), apply_changes=False)
+    plan = remediate(
+        discover(seeder), seeder.ec2, iam_client(), "prod-managed", Scope(Level.RECOMMENDED), apply_changes=False
+    )
     for change in plan.changes:
         assert change.action == MANUAL or db not in json.dumps(change.permissions)
     if not other_vpc:
@@ -97,7 +99,12 @@ def test_trust_node_tags_is_the_operators_explicit_choice(seeder: Seeder) -> Non
     seeder.instances(1, [db], {"eks:cluster-name": "prod-managed"})
 
     outcome = remediate(
-        discover(seeder), seeder.ec2, "prod-managed", Scope(Level.MINIMUM, trust_node_tags=True), apply_changes=True
+        discover(seeder),
+        seeder.ec2,
+        iam_client(),
+        "prod-managed",
+        Scope(Level.MINIMUM, trust_node_tags=True),
+        apply_changes=True,
     )
     assert any(c.status == "applied" and db in json.dumps(c.permissions) for c in outcome.changes)
 
@@ -116,7 +123,7 @@ def test_another_clusters_sg_is_never_changed(seeder: Seeder) -> None:
     seeder.managed_instances("c1", "ng", 1, [shared])
     before = rules_of(seeder, shared)
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     assert rules_of(seeder, shared) == before
     refused = [c for c in outcome.changes if c.security_group_id == shared]
@@ -168,7 +175,12 @@ def test_tag_removal_keeps_exactly_one_tagged_sg(seeder: Seeder) -> None:
     seeder.managed_instances("c1", "ng", 1, [a, b])
 
     outcome = remediate(
-        discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM, allow_tag_removal=True), apply_changes=True
+        discover(seeder),
+        seeder.ec2,
+        iam_client(),
+        "c1",
+        Scope(Level.MINIMUM, allow_tag_removal=True),
+        apply_changes=True,
     )
 
     assert [(c.action, c.status) for c in outcome.changes if c.checks == ("TAG_OWNED",)] == [("delete_tags", "applied")]
@@ -187,7 +199,7 @@ def test_an_untagged_multi_sg_node_is_tagged_on_its_own_sg(seeder: Seeder) -> No
     cluster_sg, node, extra = untagged_multi_sg_cluster(seeder)
     assert verdict(seeder, "c1") == "NON_COMPLIANT"
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     [tag] = [c for c in outcome.changes if c.action == "create_tags"]
     assert tag.security_group_id in (node, extra) and tag.security_group_id != cluster_sg
@@ -252,7 +264,7 @@ def test_a_failed_write_stops_and_names_what_was_applied(seeder: Seeder) -> None
     seeder.dual_stack_ipv4()  # two rules to add at the recommended level
     ec2 = FailingSecond(seeder.ec2)
     with pytest.raises(ApplyFailed, match=r"failed \(UnauthorizedOperation\); applied before it: authorize_") as caught:
-        remediate(discover(seeder), ec2, "dual-stack-v4", Scope(Level.RECOMMENDED), apply_changes=True)
+        remediate(discover(seeder), ec2, iam_client(), "dual-stack-v4", Scope(Level.RECOMMENDED), apply_changes=True)
     statuses = [c.status for c in caught.value.changes if c.automatic]
     assert statuses[:2] == ["applied", "failed"]
     assert all(s == "planned" for s in statuses[2:])
@@ -279,14 +291,21 @@ def test_remediation_never_opens_a_cidr_never_revokes_and_changes_nothing_twice(
             return getattr(ec2, name)
 
     first = remediate(
-        discover(seeder), Recording(), "kubelet-blocked", Scope(Level.RECOMMENDED, trust_node_tags=True), True
+        discover(seeder),
+        Recording(),
+        iam_client(),
+        "kubelet-blocked",
+        Scope(Level.RECOMMENDED, trust_node_tags=True),
+        True,
     )
     for change in first.changes:
         for permission in change.permissions:
             assert not permission.get("IpRanges") and not permission.get("Ipv6Ranges")
             assert not permission.get("PrefixListIds")
     assert not [c for c in calls if c.startswith("revoke")]
-    second = remediate(discover(seeder), ec2, "kubelet-blocked", Scope(Level.RECOMMENDED, trust_node_tags=True), True)
+    second = remediate(
+        discover(seeder), ec2, iam_client(), "kubelet-blocked", Scope(Level.RECOMMENDED, trust_node_tags=True), True
+    )
     assert [c for c in second.changes if c.automatic] == []
 
 
@@ -320,7 +339,9 @@ def test_the_vpc_default_sg_is_never_changed_nor_named_automatically(seeder: See
     [default_sg] = seeded.node_sg_ids
     before = rules_of(seeder, seeded.cluster_sg_id or "")
 
-    outcome = remediate(discover(seeder), seeder.ec2, seeded.name, Scope(Level.MINIMUM), apply_changes=True)
+    outcome = remediate(
+        discover(seeder), seeder.ec2, iam_client(), seeded.name, Scope(Level.MINIMUM), apply_changes=True
+    )
 
     naming_default = [c for c in outcome.changes if default_sg in (c.security_group_id, *c.detail.split())]
     assert naming_default and all(c.status == MANUAL for c in naming_default)

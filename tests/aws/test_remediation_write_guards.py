@@ -17,7 +17,7 @@ from eks_sg_rule.remediation import remediate
 from eks_sg_rule.remediation_handler import RemediationFailed, lambda_handler
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Scope
-from tests.conftest import LambdaContext, discover, rules_of
+from tests.conftest import LambdaContext, discover, iam_client, rules_of
 from tests.deploy.deployment import deploy_widest
 
 TAG = "kubernetes.io/cluster/c1"
@@ -58,7 +58,7 @@ def test_cluster_sg_on_a_database_is_named_as_a_peer_automatically(seeder: Seede
     db_sg = seeder.security_group("payments-db", "db")
     [db] = seeder.instances(1, [db_sg, cluster_sg], {"Name": "payments-db"})  # someone put the cluster SG on it
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     # Sanity: the write happened, and it reaches the database (an instance outside the cluster).
     naming = [
@@ -72,7 +72,7 @@ def test_cluster_sg_on_a_database_is_named_as_a_peer_automatically(seeder: Seede
 def test_cluster_sg_exemption_without_foreign_carrier_still_applies(seeder: Seeder) -> None:
     """Control: with only EKS's own interfaces carrying the cluster SG the rules are automatic."""
     _cluster_sg, _node = kubelet_gap_cluster(seeder)
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), apply_changes=True)
     assert applied(outcome)
     assert outcome.done
 
@@ -83,7 +83,7 @@ def test_node_sg_also_on_a_stopped_instance_stays_manual(seeder: Seeder) -> None
     seeder.ec2.stop_instances(InstanceIds=[other])
     before = rules_of(seeder, node)
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     assert rules_of(seeder, node) == before
     assert all(node not in (c.security_group_id, *json.dumps(c.permissions).split('"')) for c in applied(outcome))
@@ -99,7 +99,7 @@ def test_forged_control_plane_interface_once_attached_is_foreign(seeder: Seeder)
     seeder.ec2.attach_network_interface(NetworkInterfaceId=eni, InstanceId=box, DeviceIndex=1)
     before = rules_of(seeder, node)
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     assert rules_of(seeder, node) == before
     assert any(c.action == MANUAL and eni in c.detail for c in outcome.changes)
@@ -114,7 +114,7 @@ def test_forged_unattached_control_plane_interface_is_not_the_control_plane(seed
         "available"
     )
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     # The rule on/naming `node` was written, then the forged interface goes onto an outside instance.
     [box] = seeder.instances(1, [seeder.security_group("box", "box")], {"Name": "box"})
@@ -129,7 +129,7 @@ def test_a_tags_only_instance_carrying_a_trusted_sg_is_not_foreign(seeder: Seede
     seeder.instances(1, [node, db_sg], {"Name": "payments-db", TAG: "shared"})  # a user-set tag
     before = rules_of(seeder, node)
 
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), apply_changes=True)
 
     assert applied(outcome) == [] and rules_of(seeder, node) == before
 
@@ -138,7 +138,7 @@ def test_forged_nodegroup_name_outside_its_asg_is_not_trusted(seeder: Seeder) ->
     cluster_sg, node = kubelet_gap_cluster(seeder)
     db_sg = seeder.security_group("payments-db", "db")
     seeder.instances(1, [db_sg], {"eks:nodegroup-name": "ng", "eks:cluster-name": "c1"})
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), apply_changes=True)
     assert all(db_sg not in json.dumps(c.permissions) and c.security_group_id != db_sg for c in applied(outcome))
     assert db_sg not in json.dumps(rules_of(seeder, node) + rules_of(seeder, cluster_sg))
 
@@ -149,7 +149,7 @@ def test_many_interfaces_pagination_still_sees_the_foreign_one(seeder: Seeder) -
         seeder.ec2.create_network_interface(SubnetId=seeder.subnets[1], Groups=[node], Description="Amazon EKS c1")
     [other] = seeder.instances(1, [node], {"Name": "stray"})
     before = rules_of(seeder, node)
-    outcome = remediate(discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM), apply_changes=True)
+    outcome = remediate(discover(seeder), seeder.ec2, iam_client(), "c1", Scope(Level.MINIMUM), apply_changes=True)
     assert rules_of(seeder, node) == before
     assert any(other in c.detail for c in outcome.changes)
 
@@ -176,7 +176,12 @@ def chained_tags(seeder: Seeder) -> tuple[str, str, str]:
 def test_two_deletes_in_one_plan_never_strand_an_interface(seeder: Seeder) -> None:
     a, b, c = chained_tags(seeder)
     outcome = remediate(
-        discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM, allow_tag_removal=True), apply_changes=True
+        discover(seeder),
+        seeder.ec2,
+        iam_client(),
+        "c1",
+        Scope(Level.MINIMUM, allow_tag_removal=True),
+        apply_changes=True,
     )
     deletes = [(x.security_group_id, x.status) for x in outcome.changes if x.checks == ("TAG_OWNED",)]
     assert has_tag(seeder, a)
@@ -191,7 +196,12 @@ def test_a_delete_that_becomes_automatic_in_the_replan_is_carrier_checked(seeder
     [db_c] = seeder.instances(1, [c], {"Name": "db-c"})
 
     outcome = remediate(
-        discover(seeder), seeder.ec2, "c1", Scope(Level.MINIMUM, allow_tag_removal=True), apply_changes=True
+        discover(seeder),
+        seeder.ec2,
+        iam_client(),
+        "c1",
+        Scope(Level.MINIMUM, allow_tag_removal=True),
+        apply_changes=True,
     )
 
     on_c = [x for x in outcome.changes if x.security_group_id == c and x.checks == ("TAG_OWNED",)]

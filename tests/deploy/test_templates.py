@@ -118,6 +118,11 @@ def test_the_remediation_writes_only_what_it_needs(template: dict[str, Any]) -> 
         "sts:AssumeRole",  # only with RemediationExecutionRoleName, inside the organisation (test_rollout)
     ]
     assert_tag_writes_are_scoped(statements(template["Resources"]["RemediationFunction"]))
+    # IAM reads equal the IAM calls (only the remediation reads roles: never the rule function).
+    reads = ROOT / "src" / "eks_sg_rule" / "aws" / "reads.py"
+    assert {a for a in granted if a.startswith("iam:")} == {f"iam:{op}" for op in operations_called(reads, "iam")}
+    rule_grants = [a for s in statements(template["Resources"]["RuleFunction"]) for a in actions(s)]
+    assert not [a for a in rule_grants if a.startswith("iam:")]
     automation = template["Resources"]["RemediationAutomationRole"]["Properties"]["Policies"]
     assert [a for p in automation for s in p["PolicyDocument"]["Statement"] for a in actions(s)] == [
         "lambda:InvokeFunction"

@@ -31,7 +31,7 @@ from eks_sg_rule.remediation_handler import RemediationFailed
 from eks_sg_rule.remediation_handler import lambda_handler as remediation_handler
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Scope, Settings
-from tests.conftest import ACCOUNT, REGION, LambdaContext, discover, load_event, rules_of
+from tests.conftest import ACCOUNT, REGION, LambdaContext, discover, iam_client, load_event, rules_of
 from tests.deploy.deployment import deploy_widest
 from tests.e2e.test_handler import with_item, with_parameters
 
@@ -459,7 +459,9 @@ def test_held_a_tag_only_node_never_steers_a_rule_without_trust_node_tags(seeder
     db = seeder.security_group("payments-db", "db")
     seeder.instances(1, [db], {"kubernetes.io/cluster/prod-managed": "owned"})
 
-    outcome = remediate(discover(seeder), seeder.ec2, "prod-managed", Scope(Level.RECOMMENDED), apply_changes=True)
+    outcome = remediate(
+        discover(seeder), seeder.ec2, iam_client(), "prod-managed", Scope(Level.RECOMMENDED), apply_changes=True
+    )
 
     touching = [c for c in outcome.changes if db == c.security_group_id or db in json.dumps(c.permissions)]
     assert touching and all(c.action == MANUAL for c in touching)

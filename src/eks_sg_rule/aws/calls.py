@@ -28,6 +28,7 @@ NOT_FOUND_CODES = frozenset(
         "InvalidLaunchTemplateId.VersionNotFound",
         "InvalidPrefixListID.NotFound",
         "InvalidPrefixListId.NotFound",
+        "NoSuchEntity",  # IAM: no role of that name
     }
 )
 

@@ -1,10 +1,11 @@
-"""One function per EKS and EC2 read: a client in, records out (aws.shapes parses them).
+"""One function per EKS, EC2 and IAM read: a client in, records out (aws.shapes parses them).
 
 Every read is batched or paginated: nothing here is called once per SG or per instance (a launch
 template version, a prefix list and a node group are read one at a time, as their APIs require).
 A resource that is gone reads as None (or is absent from the result); any other failure raises
-DiscoveryError naming the IAM action. The IAM policy of the rule function grants exactly the calls
-made here (tests/deploy/test_templates.py reads this file).
+DiscoveryError naming the IAM action. The IAM policy of the rule function grants exactly the EKS
+and EC2 calls made here, the remediation's also the IAM one (iam:GetRole, a role or two per
+remediated cluster); tests/deploy/test_templates.py reads this file.
 """
 
 from __future__ import annotations
@@ -186,3 +187,18 @@ def interface_carriers(ec2: Any, security_group_ids: Iterable[str]) -> dict[str,
                 for sg in group_ids(raw.get("Groups")) & wanted:
                     found.setdefault(sg, []).append(carrier)
     return found
+
+
+# --- IAM (the remediation only: never the rule's evaluation) -------------------------------------
+
+
+def role_id(iam: Any, role_name: str) -> str | None:
+    """The RoleId ("AROA…", the id a session of the role is reported under) of the IAM role named
+    `role_name` (iam:GetRole), or None when there is no such role (NoSuchEntity). Raises
+    DiscoveryError naming iam:GetRole for any other failure (access denied included)."""
+    try:
+        return str(iam.get_role(RoleName=role_name)["Role"]["RoleId"])
+    except ClientError as error:
+        if not_found(error):
+            return None
+        raise failure("iam", error) from error

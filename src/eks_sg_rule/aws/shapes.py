@@ -135,6 +135,7 @@ def cluster_from_api(description: Mapping[str, Any]) -> Cluster:
         subnet_ids=tuple(vpc.get("subnetIds") or ()),
         ip_family=family,
         arn=description.get("arn"),
+        role_arn=description.get("roleArn"),
     )
 
 
@@ -153,6 +154,7 @@ def cluster_from_config(configuration: Mapping[str, Any], resource_id: str) -> C
         subnet_ids=tuple(dict.fromkeys(_get(vpc, "SubnetIds", "subnetIds") or ())),
         ip_family=IpFamily.IPV6 if family == "ipv6" else IpFamily.IPV4,
         arn=_get(configuration, "Arn", "arn"),
+        role_arn=_get(configuration, "RoleArn", "roleArn"),
     )
 
 
