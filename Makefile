@@ -21,7 +21,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python demo/run.py
 
-## test: lint (ruff), types (mypy), templates (cfn-lint) and the whole pytest suite
+## test: lint (ruff), types (mypy), templates (cfn-lint) and the whole pytest suite with its branch-coverage floor
 test: lint typecheck validate unit
 
 ## validate: cfn-lint on every CloudFormation template, and `sam validate --lint` (offline)
@@ -37,7 +37,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov --cov-report=term
 
 ## bench: sweep a large synthetic account in the emulator; prints figures and PASS/MISS per target
 bench: $(STAMP)
