@@ -97,14 +97,14 @@ def _values(parameters: dict[str, Any], given: dict[str, str]) -> dict[str, str]
     unknown = set(given) - set(parameters)
     if unknown:
         raise RenderError(f"no such pack parameter: {', '.join(sorted(unknown))}")
+    missing = [name for name, spec in parameters.items() if name not in given and "Default" not in spec]
+    if missing:
+        raise RenderError(
+            f"{' and '.join(_named(name) for name in missing)} {'is' if len(missing) == 1 else 'are'} required"
+        )
     values: dict[str, str] = {}
     for name, spec in parameters.items():
-        if name in given:
-            values[name] = given[name]
-        elif "Default" in spec:
-            values[name] = str(spec["Default"])
-        else:
-            raise RenderError(f"{_named(name)} is required")
+        values[name] = given[name] if name in given else str(spec["Default"])
         allowed = spec.get("AllowedValues")
         if allowed and values[name] not in allowed:
             raise RenderError(f"{_named(name)} must be one of {allowed}, got {values[name]!r}")

@@ -107,6 +107,19 @@ def iam_client() -> Any:
     return boto3.client("iam", region_name=REGION)
 
 
+def kubelet_gap_cluster(seeder: Seeder) -> tuple[str, str]:
+    """c1: managed nodes (AWS-set membership) on their own SG `node`, tagged for c1, which admits only
+    itself and which the cluster SG does not admit: the minimum level needs rules between `node` and
+    the cluster SG, which the remediation makes automatically. Returns (cluster SG, node SG)."""
+    seeder.cluster("c1", "1.31", [])
+    cluster_sg = seeder.eks_cluster_sg("c1")
+    node = seeder.security_group("node", "node", tags={"kubernetes.io/cluster/c1": "owned"})
+    seeder.add_ingress(node, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": node}]})
+    seeder.managed_nodegroup("c1", "ng", seeder.launch_template("c1-ng", [node]))
+    seeder.managed_instances("c1", "ng", 2, [node])
+    return cluster_sg, node
+
+
 def discover(seeder: Seeder) -> Any:
     """`Discovery.snapshot` over the seeder's clients (call it with `clusters=[...]` or none)."""
     return Discovery(eks=seeder.eks, ec2=seeder.ec2).snapshot

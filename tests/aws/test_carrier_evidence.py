@@ -34,7 +34,7 @@ from eks_sg_rule.plan import MANUAL, foreign_carriers
 from eks_sg_rule.remediation import control_plane_role_ids, remediate
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Scope
-from tests.conftest import ACCOUNT, REGION, iam_client
+from tests.conftest import ACCOUNT, REGION, iam_client, kubelet_gap_cluster
 
 TAG = "kubernetes.io/cluster/c1"
 # An assumed-role session the attacker named AmazonEKS: what EC2 reports as the interface's creator.
@@ -43,18 +43,6 @@ ATTACKER_SESSION = "AROAEXAMPLEATTACKER01:AmazonEKS"
 
 class Broken(AssertionError):
     """Raised where a probe shows the defect it names (a write reaching beyond the cluster)."""
-
-
-def kubelet_gap_cluster(seeder: Seeder) -> tuple[str, str]:
-    """c1: managed nodes on their own SG `node`; the minimum level needs rules between `node` and
-    the cluster SG, made automatically. Returns (cluster SG, node SG)."""
-    seeder.cluster("c1", "1.31", [])
-    cluster_sg = seeder.eks_cluster_sg("c1")
-    node = seeder.security_group("node", "node", tags={TAG: "owned"})
-    seeder.add_ingress(node, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": node}]})
-    seeder.managed_nodegroup("c1", "ng", seeder.launch_template("c1-ng", [node]))
-    seeder.managed_instances("c1", "ng", 2, [node])
-    return cluster_sg, node
 
 
 def reported_as(interface_id: str, status: str, requester_id: str) -> None:

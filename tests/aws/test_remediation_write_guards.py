@@ -17,7 +17,7 @@ from eks_sg_rule.remediation import remediate
 from eks_sg_rule.remediation_handler import RemediationFailed, lambda_handler
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Scope
-from tests.conftest import LambdaContext, discover, iam_client, rules_of
+from tests.conftest import LambdaContext, discover, iam_client, kubelet_gap_cluster, rules_of
 from tests.deploy.deployment import deploy_widest
 
 TAG = "kubernetes.io/cluster/c1"
@@ -36,18 +36,6 @@ def has_tag(seeder: Seeder, sg_id: str, key: str = TAG) -> bool:
 
 def applied(outcome: Any) -> list[Any]:
     return [c for c in outcome.changes if c.status == "applied"]
-
-
-def kubelet_gap_cluster(seeder: Seeder) -> tuple[str, str]:
-    """c1: managed nodes on their own SG `node` (tagged), no additional control-plane SG; `node`
-    admits only itself, and the cluster SG admits nothing from `node`. Returns (cluster SG, node)."""
-    seeder.cluster("c1", "1.31", [])
-    cluster_sg = seeder.eks_cluster_sg("c1")
-    node = seeder.security_group("node", "node", tags={TAG: "owned"})
-    seeder.add_ingress(node, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": node}]})
-    seeder.managed_nodegroup("c1", "ng", seeder.launch_template("c1-ng", [node]))
-    seeder.managed_instances("c1", "ng", 2, [node])
-    return cluster_sg, node
 
 
 # --- guard 1: carriers ---------------------------------------------------------------------------

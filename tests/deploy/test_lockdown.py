@@ -336,7 +336,9 @@ def empty_values(parameters: Any) -> list[str]:
                 "ExecutionRoleName": "eks-sg-rule-execution",
                 "OrganizationId": ORG,
             },
-            {"ComplianceLevel", "ReportUnchanged", "ExemptSecurityGroupIds", "ClusterNamePattern", "ExecutionRoleName"},
+            # No ExecutionRoleName: the central account's own rule uses the function's own role (the
+            # member role exists only in member accounts).
+            {"ComplianceLevel", "ReportUnchanged", "ExemptSecurityGroupIds", "ClusterNamePattern"},
         ),
     ],
 )

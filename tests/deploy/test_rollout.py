@@ -255,6 +255,9 @@ def test_the_pack_is_not_rendered_without_a_literal_role_arn() -> None:
     ("given", "variable"),
     [
         ({}, "RULE_FUNCTION_ARN"),
+        # Every missing variable at once, not one per run.
+        ({}, "OLDEST_VERSION_SUPPORTED"),
+        ({"RuleFunctionArn": "x", "OldestVersionSupported": "1.31"}, "RULE_FUNCTION_ARN"),
         ({"RuleFunctionArn": FUNCTION_ARN}, "OLDEST_VERSION_SUPPORTED"),
         ({"RuleFunctionArn": FUNCTION_ARN, "OldestVersionSupported": "latest"}, "OLDEST_VERSION_SUPPORTED"),
         ({"RuleFunctionArn": FUNCTION_ARN, "OldestVersionSupported": "1.31", "RemediationDocumentName": "d"},

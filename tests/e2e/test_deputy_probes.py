@@ -37,7 +37,15 @@ from eks_sg_rule.remediation_handler import (
     lambda_handler,
 )
 from eks_sg_rule.rule import ForeignAccountEvent
-from tests.conftest import ACCOUNT, REGION, ApiCalls, LambdaContext, PutEvaluationsRecorder, load_event
+from tests.conftest import (
+    ACCOUNT,
+    REGION,
+    ApiCalls,
+    LambdaContext,
+    PutEvaluationsRecorder,
+    kubelet_gap_cluster,
+    load_event,
+)
 from tests.deploy.deployment import DEFAULTS, deploy
 
 CENTRAL = ACCOUNT  # the account the function runs in (moto's default credentials)
@@ -71,19 +79,6 @@ def seeder_in(account: str) -> Seeder:
         return Seeder(ec2, eks, account, REGION)
     session = session_in(account)
     return Seeder(session.client("ec2"), session.client("eks"), account, REGION)
-
-
-def kubelet_gap_cluster(seeder: Seeder) -> tuple[str, str]:
-    """c1: managed nodes (AWS-set membership) on their own SG `node`, which admits only itself: the
-    minimum level needs rules between `node` and the cluster SG, which the remediation makes
-    automatically. Returns (cluster SG, node SG)."""
-    seeder.cluster("c1", "1.31", [])
-    cluster_sg = seeder.eks_cluster_sg("c1")
-    node = seeder.security_group("node", "node", tags={TAG: "owned"})
-    seeder.add_ingress(node, {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": node}]})
-    seeder.managed_nodegroup("c1", "ng", seeder.launch_template("c1-ng", [node]))
-    seeder.managed_instances("c1", "ng", 2, [node])
-    return cluster_sg, node
 
 
 def every_sg(seeder: Seeder) -> dict[str, Any]:

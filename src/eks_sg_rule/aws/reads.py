@@ -11,8 +11,8 @@ remediated cluster); tests/deploy/test_templates.py reads this file.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -38,38 +38,41 @@ def cluster_names(eks: Any) -> list[str]:
     return [name for page in pages_of("eks", eks, "list_clusters") for name in page.get("clusters", ())]
 
 
-def describe_cluster(eks: Any, name: str) -> dict[str, Any] | None:
-    """eks:DescribeCluster's `cluster`, or None when there is no such cluster. Raises DiscoveryError."""
+T = TypeVar("T")
+
+
+def _unless_gone(read: Callable[[], T]) -> T | None:
+    """`read()`'s result, or None when EKS answers that the resource is gone (calls.not_found).
+    Raises DiscoveryError naming the IAM action for any other error."""
     try:
-        return dict(eks.describe_cluster(name=name)["cluster"])
+        return read()
     except ClientError as error:
         if not_found(error):
             return None
         raise failure("eks", error) from error
+
+
+def describe_cluster(eks: Any, name: str) -> dict[str, Any] | None:
+    """eks:DescribeCluster's `cluster`, or None when there is no such cluster. Raises DiscoveryError."""
+    return _unless_gone(lambda: dict(eks.describe_cluster(name=name)["cluster"]))
 
 
 def fargate_profile_names(eks: Any, cluster: str) -> list[str] | None:
     """The cluster's Fargate profile names (eks:ListFargateProfiles, paginated); None when the cluster
     is gone. Raises DiscoveryError."""
-    try:
-        paginator = eks.get_paginator("list_fargate_profiles")
-        return [n for page in paginator.paginate(clusterName=cluster) for n in page.get("fargateProfileNames", ())]
-    except ClientError as error:
-        if not_found(error):
-            return None
-        raise failure("eks", error) from error
+    paginator = eks.get_paginator("list_fargate_profiles")
+    return _unless_gone(
+        lambda: [n for page in paginator.paginate(clusterName=cluster) for n in page.get("fargateProfileNames", ())]
+    )
 
 
 def nodegroup_names(eks: Any, cluster: str) -> list[str] | None:
     """The cluster's managed node group names (eks:ListNodegroups, paginated); None when the cluster
     is gone. Raises DiscoveryError."""
-    try:
-        paginator = eks.get_paginator("list_nodegroups")
-        return [n for page in paginator.paginate(clusterName=cluster) for n in page.get("nodegroups", ())]
-    except ClientError as error:
-        if not_found(error):
-            return None
-        raise failure("eks", error) from error
+    paginator = eks.get_paginator("list_nodegroups")
+    return _unless_gone(
+        lambda: [n for page in paginator.paginate(clusterName=cluster) for n in page.get("nodegroups", ())]
+    )
 
 
 def describe_nodegroup(eks: Any, cluster: str, nodegroup: str) -> dict[str, Any] | None:
