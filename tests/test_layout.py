@@ -15,6 +15,7 @@ PURE = (
     "checks",
     "evaluate",
     "interfaces",
+    "ip",
     "model",
     "names",
     "network",
@@ -22,6 +23,7 @@ PURE = (
     "requirements",
     "results",
     "settings",
+    "vpc",
 )
 FORBIDDEN = ("boto3", "botocore", "aws_lambda_powertools", "rdklib", "eks_sg_rule.aws")
 MAX_MODULE_LINES = 420

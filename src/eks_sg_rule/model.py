@@ -12,40 +12,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .interfaces import control_plane_cluster
-
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+from .ip import (
+    IPNetwork,
+    Protocol,
+    parse_protocol,  # noqa: F401 (its callers import it from here)
+)
+from .vpc import VpcNetwork
 
 OWNED = "owned"
-
-
-class Protocol(StrEnum):
-    """IP protocols the requirements talk about; everything else is kept by number."""
-
-    ALL = "-1"
-    TCP = "tcp"
-    UDP = "udp"
-    ICMP = "icmp"
-    ICMPV6 = "icmpv6"
-    OTHER = "other"
-
-
-_PROTOCOL_ALIASES = {
-    "-1": Protocol.ALL,
-    "all": Protocol.ALL,
-    "tcp": Protocol.TCP,
-    "6": Protocol.TCP,
-    "udp": Protocol.UDP,
-    "17": Protocol.UDP,
-    "icmp": Protocol.ICMP,
-    "1": Protocol.ICMP,
-    "icmpv6": Protocol.ICMPV6,
-    "58": Protocol.ICMPV6,
-}
-
-
-def parse_protocol(value: object) -> Protocol:
-    """Map an EC2 `IpProtocol` (name or number, as string or int) to a Protocol."""
-    return _PROTOCOL_ALIASES.get(str(value).strip().lower(), Protocol.OTHER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +95,9 @@ class Node:
     networks: tuple[IPNetwork, ...] = ()
     pod_interfaces: tuple[Interface, ...] = ()
     membership: Membership = Membership.TAGS
+    # The primary interface's public IPv4 address (DescribeInstances PublicIpAddress, a /32), if any:
+    # the address the public API endpoint sees when the node's route to the internet is a gateway.
+    public_networks: tuple[IPNetwork, ...] = ()
 
     @property
     def primary(self) -> Interface:
@@ -194,6 +171,11 @@ class Cluster:
     role_arn: str | None = None
     # EKS Fargate profiles of the cluster (eks:ListFargateProfiles): pods there get the cluster SG.
     fargate_profiles: tuple[str, ...] = ()
+    # The API server endpoint's access (DescribeCluster resourcesVpcConfig endpointPublicAccess,
+    # endpointPrivateAccess, publicAccessCidrs): judged only by the network-path checks.
+    endpoint_public_access: bool = True
+    endpoint_private_access: bool = False
+    public_access_cidrs: tuple[IPNetwork, ...] = ()
 
     def addresses(self, networks: tuple[IPNetwork, ...]) -> tuple[IPNetwork, ...]:
         """Only the networks of the cluster's address family: an `ipv4` cluster carries kubelet
@@ -248,6 +230,8 @@ class Topology:
     # What is unknown and could turn a pass into a failure (a node group's SGs, the VPC, a subnet):
     # while anything is listed here the cluster is never COMPLIANT.
     incomplete: tuple[str, ...] = ()
+    # The VPC's network layer (vpc.VpcNetwork), read only with NetworkPath on; None otherwise.
+    vpc: VpcNetwork | None = None
 
     @property
     def worker_sg_ids(self) -> frozenset[str]:

@@ -58,6 +58,9 @@ class Kind(StrEnum):
     TAG_OWNED = "tag"
     CLUSTER_SG_ON_WORKERS = "cluster-sg-on-workers"
     DEDICATED = "dedicated"
+    # Network-path checks (NetworkPath on): judged by paths.py over the VPC's network layer.
+    NACL = "nacl"
+    AWS_APIS = "aws-apis"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,8 @@ class Check:
     flows: tuple[Flow, ...] = ()
     # The section of the AWS doc this check comes from (an anchor on DOC_URL).
     doc_anchor: str = "sec-group-reqs"
+    # Judged only with the NetworkPath option (PATH_CHECKS); never part of CHECKS.
+    network_path: bool = False
 
     @property
     def doc_url(self) -> str:
@@ -311,14 +316,63 @@ CHECKS: tuple[Check, ...] = (
     ),
 )
 
-CHECKS_BY_ID = {check.id: check for check in CHECKS}
+_PATH = "Worker Node Security Group, minimum outbound traffic (footnote), and the flows of every row above"
+
+# The network-path checks (NetworkPath option, off by default): the same required flows, judged
+# through the network ACLs, routes and VPC endpoints they cross, and the requirement text's own
+# footnote (nodes reach the Amazon EKS APIs, Amazon ECR and Amazon S3).
+PATH_CHECKS: tuple[Check, ...] = (
+    Check(
+        id="NACL_MINIMUM",
+        title="Network ACLs pass the minimum flows",
+        level=Level.MINIMUM,
+        kind=Kind.NACL,
+        subject=Party.WORKERS,
+        passes_when="the flows of CP_SG_MINIMUM and WORKER_SG_MINIMUM (control plane and nodes, node to node) pass "
+        "the network ACL of every subnet they leave and enter, both ways: the request on its port and the response "
+        "on 1024-65535",
+        doc_section=_CP + "; " + _WORKER + " (minimum rows), through network ACLs",
+        doc_anchor="control-plane-worker-node-sgs",
+        network_path=True,
+    ),
+    Check(
+        id="NACL_RECOMMENDED",
+        title="Network ACLs pass the recommended flows",
+        level=Level.RECOMMENDED,
+        kind=Kind.NACL,
+        subject=Party.WORKERS,
+        passes_when="as NACL_MINIMUM, for the flows of CP_SG_RECOMMENDED and WORKER_SG_RECOMMENDED between the "
+        "control plane and the nodes and between nodes",
+        doc_section=_CP + "; " + _WORKER + " (recommended rows), through network ACLs",
+        doc_anchor="control-plane-worker-node-sgs",
+        network_path=True,
+    ),
+    Check(
+        id="NODE_EGRESS_AWS_APIS",
+        title="Nodes reach the EKS API, ECR and S3",
+        level=Level.MINIMUM,
+        kind=Kind.AWS_APIS,
+        subject=Party.WORKERS,
+        passes_when="from every node group's primary interfaces, TCP 443 reaches the cluster's API endpoint, ECR "
+        "(ecr.api, ecr.dkr) and S3, through VPC endpoints or an internet route, SG egress, network ACLs both ways "
+        "and the endpoint's publicAccessCidrs included",
+        doc_section=_PATH,
+        doc_anchor="control-plane-worker-node-sgs",
+        network_path=True,
+    ),
+)
+
+CHECKS_BY_ID = {check.id: check for check in (*CHECKS, *PATH_CHECKS)}
 
 
-def checks_for(level: Level) -> tuple[Check, ...]:
-    """Level `recommended` runs every check; `minimum` the minimum ones."""
+def checks_for(level: Level, network_path: bool = False) -> tuple[Check, ...]:
+    """Level `recommended` runs every check; `minimum` the minimum ones. The network-path checks
+    (PATH_CHECKS) join only with `network_path` (the NetworkPath option); without it the checks are
+    exactly CHECKS'."""
+    wanted = (*CHECKS, *PATH_CHECKS) if network_path else CHECKS
     if level is Level.RECOMMENDED:
-        return CHECKS
-    return tuple(check for check in CHECKS if check.level is Level.MINIMUM)
+        return tuple(wanted)
+    return tuple(check for check in wanted if check.level is Level.MINIMUM)
 
 
 def interface_table() -> str:

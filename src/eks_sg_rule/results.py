@@ -40,6 +40,11 @@ class Finding:
     gap: Gap | None = None
     # For tag findings: "tag" when the SG needs the cluster tag set to owned, "untag" when it must lose it.
     tag_repair: str | None = None
+    # Network-path findings (NetworkPath): the component the change belongs on (acl-…, rtb-…,
+    # vpce-…, nat-…, or the cluster's name for its publicAccessCidrs), `security_group_id` empty
+    # unless the change is an SG rule; and the exact change as an AWS CLI command (never applied).
+    component_id: str | None = None
+    change: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +57,6 @@ class CheckResult:
     findings: tuple[Finding, ...] = ()
     # NOT_APPLICABLE because data is missing (no nodes, say), not because the check does not apply.
     cannot_judge: bool = False
+    # Network-path checks: every component (acl-…, rtb-…, vpce-…, nat-…) on a path they judged,
+    # failing or not, so each gets an evaluation.
+    components: tuple[str, ...] = ()

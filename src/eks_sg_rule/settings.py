@@ -40,12 +40,14 @@ def refusal(cluster: Cluster, cluster_name_pattern: re.Pattern[str] | None, for_
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The rule's parameters, validated (parameters.settings_from): ComplianceLevel,
-    ExemptSecurityGroupIds, ClusterNamePattern, ReportUnchanged."""
+    ExemptSecurityGroupIds, ClusterNamePattern, ReportUnchanged, NetworkPath."""
 
     level: Level = Level.MINIMUM
     exempt_sg_ids: frozenset[str] = frozenset()
     cluster_name_pattern: re.Pattern[str] | None = None
     report_unchanged: bool = False
+    # NetworkPath: also judge the network-path checks (requirements.PATH_CHECKS).
+    network_path: bool = False
 
     def in_scope(self, cluster_name: str) -> bool:
         """Whether the name fully matches ClusterNamePattern (always, without one)."""
@@ -72,6 +74,8 @@ class Scope:
     allow_tag_removal: bool = False
     trust_node_tags: bool = False
     only_security_group: str | None = None
+    # NetworkPath: path findings are planned as manual changes (never written).
+    network_path: bool = False
 
     def refusal(self, cluster: Cluster) -> str | None:
         """Why the remediation may not write to this cluster (`refusal`, for writing), or None."""
