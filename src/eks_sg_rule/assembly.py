@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .ip import IPNetwork
 from .model import (
     Cluster,
-    IPNetwork,
     Membership,
     Node,
     NodeGroup,

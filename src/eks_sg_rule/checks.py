@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .model import OWNED, IPNetwork, Membership, NodeGroup, Permission, Topology
+from .ip import IPNetwork
+from .model import OWNED, Membership, NodeGroup, Permission, Topology
 from .names import CLUSTER_TAG_PREFIX
 from .network import Endpoint, PortSet, Reach, reach
 from .requirements import Check, Direction, Flow, Kind, NodeInterfaces, Party, Traffic

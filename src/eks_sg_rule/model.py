@@ -12,11 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .interfaces import control_plane_cluster
-from .ip import (
-    IPNetwork,
-    Protocol,
-    parse_protocol,  # noqa: F401 (its callers import it from here)
-)
+from .ip import IPNetwork, Protocol
 from .vpc import VpcNetwork
 
 OWNED = "owned"

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import reduce
 
-from .model import IPNetwork, Permission, Protocol
+from .ip import IPNetwork, Protocol
+from .model import Permission
 
 MAX_PORT = 65535
 

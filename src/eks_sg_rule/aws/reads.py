@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 
 from ..assembly import RunningNode
-from ..model import Carrier, IPNetwork, SecurityGroup
+from ..ip import IPNetwork
+from ..model import Carrier, SecurityGroup
 from .calls import failure, filter_sets, not_found, pages_of
 from .shapes import (
     carrier_from_api,

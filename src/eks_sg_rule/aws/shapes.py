@@ -14,17 +14,16 @@ from typing import Any
 
 from ..assembly import RunningNode
 from ..interfaces import eks_operated, pod_interface
+from ..ip import IPNetwork, parse_protocol
 from ..model import (
     Carrier,
     Cluster,
     Interface,
     IpFamily,
-    IPNetwork,
     Node,
     NodeGroupKind,
     Permission,
     SecurityGroup,
-    parse_protocol,
 )
 from ..names import CLUSTER_NAME, CLUSTER_TAG_PREFIX
 
