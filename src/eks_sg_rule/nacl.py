@@ -17,6 +17,11 @@ A question is asked of a whole product at once: a set of ports times a range of 
 network: a subnet, a node group's CIDR, anywhere). It is answered exactly, not by sampling: what is
 not yet matched is kept as (protocol, network, port set) pieces, and every rule in order cuts its
 own piece out of them; the parts a deny rule (or the `*` rule) takes are blocked.
+
+What vpc.AclEntry does not carry, and how it is read: an ICMP/ICMPv6 entry matches all of its
+protocol (its IcmpTypeCode is not kept); an entry of a protocol kept only as Protocol.OTHER (GRE,
+ESP, …; its number is not kept) is one protocol of its own, never all of them. Neither touches the
+TCP and UDP questions the required flows ask.
 """
 
 from __future__ import annotations
