@@ -1,8 +1,10 @@
 """Network ACL semantics (pure): which part of a flow one subnet's network ACL lets through.
 
 Follows the Amazon VPC User Guide, "Control subnet traffic with network access control lists"
-(https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html) and its "Network ACL rules"
-page (.../nacl-rules.html), and the EC2 API's NetworkAclEntry:
+(https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html) and its pages "Network ACL
+basics" (.../nacl-basics.html), "Network ACL rules" (.../nacl-rules.html) and "Custom network ACL"
+(.../custom-network-acl.html: IPv4 and IPv6 traffic are evaluated separately), and the EC2 API's
+NetworkAclEntry:
 - an ACL has separate inbound (ingress) and outbound (egress) rules; a packet is judged by the rules
   of its direction only, in increasing rule number, and the first rule that matches decides
   (allow or deny), whatever higher-numbered rules say;
@@ -10,6 +12,7 @@ page (.../nacl-rules.html), and the EC2 API's NetworkAclEntry:
 - a rule matches an address only of its own family: CidrBlock holds IPv4, Ipv6CidrBlock IPv6;
 - protocol -1 matches every protocol and port; a TCP or UDP rule carries a PortRange (inclusive);
   a rule of any other protocol (ICMP, ICMPv6, a number) never matches TCP or UDP traffic;
+- rules apply where traffic enters or leaves a subnet, not within it (the caller asks only then);
 - ACLs are stateless: a response needs its own rule, on the ephemeral ports of the requester; AWS's
   guidance (.../nacl-ephemeral-ports.html) is to allow 1024-65535 to cover every client (EPHEMERAL).
 

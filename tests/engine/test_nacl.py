@@ -205,16 +205,17 @@ def test_ephemeral_range_is_aws_guidance_1024_to_65535() -> None:
 
 def test_responses_need_the_whole_ephemeral_range_outbound() -> None:
     # The nodes' subnet: kubelet requests come in from the control plane; the responses go out to
-    # the control plane's ephemeral ports. An ACL opening only Linux's 32768-60999 leaves the rest.
+    # the control plane's ephemeral ports. An ACL opening only what "many Linux kernels" use
+    # (32768-61000, nacl-ephemeral-ports) leaves the rest of 1024-65535 (a NAT gateway, ELB, Lambda).
     control_plane = net("10.0.0.0/24")
     entries = acl(
         rule(100, "allow", "6", "10.0.0.0/16", (10250, 10250)),
-        rule(100, "allow", "6", "10.0.0.0/16", (32768, 60999), egress=True),
+        rule(100, "allow", "6", "10.0.0.0/16", (32768, 61000), egress=True),
     )
     assert blocked(entries, False, Protocol.TCP, KUBELET, control_plane) is None
     found = blocked(entries, True, Protocol.TCP, EPHEMERAL, control_plane)
     assert found == AclBlock(
-        "acl-0123", DEFAULT_RULE_NUMBER, True, Protocol.TCP, PortSet.of((1024, 32767), (61000, 65535)), control_plane
+        "acl-0123", DEFAULT_RULE_NUMBER, True, Protocol.TCP, PortSet.of((1024, 32767), (61001, 65535)), control_plane
     )
     fixed = acl(*entries.entries, rule(110, "allow", "6", "10.0.0.0/16", (1024, 65535), egress=True), with_star=False)
     assert blocked(fixed, True, Protocol.TCP, EPHEMERAL, control_plane) is None
