@@ -17,6 +17,7 @@ PURE = (
     "interfaces",
     "ip",
     "model",
+    "nacl",
     "names",
     "network",
     "plan",
