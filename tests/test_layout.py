@@ -20,6 +20,7 @@ PURE = (
     "names",
     "network",
     "plan",
+    "plan_paths",
     "requirements",
     "results",
     "settings",

@@ -13,7 +13,7 @@ from ..plan import Outcome
 from ..requirements import DOC_URL
 from ..results import Status
 from .diagram import cluster_svg
-from .fix import change_status, cli_words
+from .fix import change_status, cli_words, where
 from .scan import EvaluationView, ScanResult
 
 STYLE = """
@@ -95,7 +95,7 @@ def _plan(view: EvaluationView, plan: Outcome | None) -> str:
         return "<p>No change planned.</p>"
     rows = "".join(
         f"<tr><td>{_badge(change_status(plan, c))}</td><td><code>{escape(c.action)}</code></td>"
-        f"<td><code>{escape(c.security_group_id)}</code></td><td>{escape(', '.join(c.checks))}</td>"
+        f"<td><code>{escape(where(c))}</code></td><td>{escape(', '.join(c.checks))}</td>"
         f"<td>{escape(cli_words(c.detail))}</td></tr>"
         for c in plan.changes
     )
