@@ -21,6 +21,7 @@ PURE = (
     "names",
     "network",
     "plan",
+    "plan_paths",
     "requirements",
     "results",
     "settings",

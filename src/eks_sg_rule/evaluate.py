@@ -45,8 +45,32 @@ class ResourceEvaluation:
             "compliance_type": self.compliance_type.value,
             "annotation": self.annotation,
             "detail": self.detail,
-            "checks": [{"id": c.check_id, "status": c.status.value, "detail": c.detail} for c in self.checks],
+            "checks": [
+                {"id": c.check_id, "status": c.status.value, "detail": c.detail, **path_json(c)} for c in self.checks
+            ],
         }
+
+
+def path_json(result: CheckResult) -> dict[str, Any]:
+    """A network-path check's own keys in a check's JSON: "components" (every component on a path it
+    judged, when any) and "findings" (those naming a component or a change, each {"message",
+    "security_group_id" when set, "component_id" when set, "change" when set}). {} for every other
+    check, whose JSON is unchanged."""
+    document: dict[str, Any] = {}
+    if result.components:
+        document["components"] = list(result.components)
+    found = [f for f in result.findings if f.component_id or f.change]
+    if found:
+        document["findings"] = [
+            {
+                "message": f.message,
+                **({"security_group_id": f.security_group_id} if f.security_group_id else {}),
+                **({"component_id": f.component_id} if f.component_id else {}),
+                **({"change": f.change} if f.change else {}),
+            }
+            for f in found
+        ]
+    return document
 
 
 def fit(text: str, limit: int = MAX_ANNOTATION) -> str:

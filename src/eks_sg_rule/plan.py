@@ -3,7 +3,8 @@
 Only group-pair rules between the cluster's own SGs are added, never a CIDR; nothing is ever
 revoked; a duplicate cluster tag is removed only when explicitly allowed. What cannot be fixed
 that way (egress to 0.0.0.0/0, node launch templates, a shared control-plane SG) is reported as
-a `manual` change and left alone. The trust rules (`trusted_security_groups`) and the carrier rule
+a `manual` change and left alone, as is every network-path finding (plan_paths: network ACLs, routes,
+VPC endpoints and publicAccessCidrs are never written). The trust rules (`trusted_security_groups`) and the carrier rule
 (`foreign_carriers`, over DescribeNetworkInterfaces records) decide which change may be made
 automatically. Pure: no AWS; remediation.py reads, plans, applies (aws/writes.py) and re-checks.
 """
@@ -19,6 +20,7 @@ from .interfaces import InterfaceRecord, branch_of, eks_control_plane, leaked_cn
 from .model import OWNED, Membership, Topology
 from .names import CLUSTER_TAG_PREFIX
 from .network import PortSet
+from .plan_paths import component_of, is_path_check, refusal_of
 from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
 from .results import CheckResult, Finding, Status
 from .settings import Scope
@@ -38,7 +40,9 @@ FAILED = "failed"
 @dataclass(frozen=True, slots=True)
 class Change:
     """One planned SG change. `checks` are the check ids it repairs; `status` is one of
-    planned / applied / manual / failed (a manual change stays manual)."""
+    planned / applied / manual / failed (a manual change stays manual). A network-path finding's
+    change (always manual) also names its `component_id` (acl-…, rtb-…, vpce-…, nat-…, a cluster)
+    and the AWS CLI `command` that would make it (never run by us)."""
 
     action: str
     security_group_id: str
@@ -47,6 +51,8 @@ class Change:
     permissions: tuple[dict[str, Any], ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     status: str = PLANNED
+    component_id: str = ""
+    command: str = ""
 
     def __post_init__(self) -> None:
         if self.action == MANUAL and self.status == PLANNED:
@@ -63,6 +69,8 @@ class Change:
             "check": list(self.checks),
             "detail": self.detail,
             "status": self.status,
+            **({"component_id": self.component_id} if self.component_id else {}),
+            **({"command": self.command} if self.command else {}),
         }
 
 
@@ -181,18 +189,21 @@ class Planner:
         self.role_sgs = frozenset(topology.role_sg_ids())
 
     def results(self) -> list[CheckResult]:
-        return [self.judge.judge(check) for check in checks_for(self.scope.level)]
+        return [self.judge.judge(check) for check in checks_for(self.scope.level, self.scope.network_path)]
 
-    def plan(self) -> list[Change]:
-        """Every change the level needs, each automatic one checked against scope and trust."""
+    def plan(self, results: Iterable[CheckResult] | None = None) -> list[Change]:
+        """Every change the level needs, each automatic one checked against scope and trust.
+        `results`: the check results to plan from (default: judged now, `results()`)."""
         rules: dict[tuple[str, Direction, str], _RuleNeed] = {}
         changes: list[Change] = []
-        for result in self.results():
+        for result in self.results() if results is None else results:
             if result.status is not Status.NON_COMPLIANT:
                 continue
             kind = _kind(result.check_id)
             for finding in result.findings:
-                if kind is Kind.FLOWS:
+                if is_path_check(result.check_id):
+                    changes.extend(self._path(result.check_id, finding, rules))
+                elif kind is Kind.FLOWS:
                     changes.extend(self._flow(result.check_id, finding, rules))
                 elif kind is Kind.TAG_OWNED:
                     changes.append(self._tag(result.check_id, finding))
@@ -306,6 +317,16 @@ class Planner:
             else:
                 need.ports = need.ports.union(gap.ports)
         return []
+
+    def _path(
+        self, check_id: str, finding: Finding, rules: dict[tuple[str, Direction, str], _RuleNeed]
+    ) -> list[Change]:
+        """A network-path finding: manual with its message and command (plan_paths.refusal_of)."""
+        if (reason := refusal_of(finding, self._refusal)) is None:
+            return self._flow(check_id, finding, rules)
+        cli = finding.change or ""
+        where = component_of(finding)
+        return [Change(MANUAL, finding.security_group_id, (check_id,), reason, component_id=where, command=cli)]
 
     def _tag(self, check_id: str, finding: Finding) -> Change:
         sg_id = finding.security_group_id

@@ -268,6 +268,9 @@ def parse_request(event: Any, deployment: Deployment | None = None, invoked_func
         allow_tag_removal=_flag(event, "AllowTagRemoval", False),
         trust_node_tags=_flag(event, "TrustNodeTags", False),
         only_security_group=resource_id if SECURITY_GROUP_ID.fullmatch(resource_id) else None,
+        # The remediation writes SG rules only: it never judges the network-path checks, and a path
+        # finding would only ever be a manual change (plan_paths).
+        network_path=False,
     )
     account, role = (target.account_id, target.execution_role_name) if target is not None else (None, None)
     return Request(resource_id, scope, _flag(event, "DryRun", True), account, role, asked_pattern if both else None)

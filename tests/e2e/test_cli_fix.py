@@ -12,7 +12,9 @@ from demo.seed import SeededAccount, seed_account
 
 from eks_sg_rule import cli
 from eks_sg_rule.cli import main
-from tests.conftest import REGION
+from eks_sg_rule.plan import Planner
+from tests.conftest import REGION, ApiCalls
+from tests.engine.path_builders import CIDRS_COMMAND, ECR_COMMAND, NACL_COMMAND, api_failures, nacl_failure
 
 
 @pytest.fixture
@@ -115,3 +117,27 @@ def test_fix_passes_trust_node_tags_through(account: SeededAccount, monkeypatch:
     fix("--cluster", "two-owned", "--trust-node-tags")
     fix("--cluster", "two-owned")
     assert [kwargs["scope"].trust_node_tags for kwargs in seen] == [True, False]
+
+
+def test_fix_apply_never_writes_a_path_finding(
+    account: SeededAccount, monkeypatch: pytest.MonkeyPatch, api_calls: ApiCalls
+) -> None:
+    """Network-path findings (injected as the path engine gives them) stay manual with their AWS CLI
+    command; `fix --apply` calls no AWS write but the SG rule the plan makes."""
+    original = Planner.results
+    monkeypatch.setattr(Planner, "results", lambda self: [*original(self), nacl_failure(), api_failures()])
+    api_calls.clear()  # the seeding's own calls
+
+    code, text = fix("--cluster", "kubelet-blocked", "--trust-node-tags", "--format", "json", "--apply")
+
+    document = json.loads(text)
+    manual = [c for c in document["changes"] if c["status"] == "manual"]
+    assert code == 1
+    assert [(c["component_id"], c["command"]) for c in manual] == [
+        ("acl-0a1", NACL_COMMAND),
+        ("rtb-0r1", ECR_COMMAND),
+        ("c1", CIDRS_COMMAND),
+    ]
+    assert [c["status"] for c in document["changes"] if "component_id" not in c] == ["applied"]
+    written = {name for name, _, _ in api_calls.calls if not name.startswith(("Describe", "List", "Get"))}
+    assert written == {"AuthorizeSecurityGroupIngress"}

@@ -8,7 +8,7 @@ verdicts, is report/flows.py (no matplotlib).
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from matplotlib.axes import Axes
@@ -20,6 +20,7 @@ from ..model import NodeGroup, Topology
 from ..requirements import Level
 from ..results import CheckResult, Status
 from .flows import CONTROL_PLANE, FAILED, INTERNET, OK, UNKNOWN, Edge, flow_edges, group_sgs
+from .path_flows import ECR, EKS_API, NACLS, S3, PathEdge, path_edges
 
 COLOURS = {OK: "#2e7d32", FAILED: "#c62828", UNKNOWN: "#8a8a8a"}
 STYLES: dict[str, Literal["-", "--", ":"]] = {OK: "-", FAILED: "--", UNKNOWN: ":"}
@@ -27,6 +28,19 @@ MARKS = {OK: "✓", FAILED: "✗", UNKNOWN: "?"}
 SG_COLOURS = {Status.COMPLIANT: "#2e7d32", Status.NON_COMPLIANT: "#c62828", Status.NOT_APPLICABLE: "#6d6d6d"}
 
 INTERNET_FILL = "#e8eaf6"
+SERVICE_FILL = "#e0f2f1"
+# The network-path panel (NetworkPath only): one row per path of a node group.
+PATH_ROW = 0.62
+SERVICE_NAMES = {
+    EKS_API: "EKS API endpoint",
+    ECR: "Amazon ECR",
+    S3: "Amazon S3",
+    NACLS: "network ACLs\n(cluster flows)",
+}
+PATH_TITLE = (
+    "From each node group's primary interfaces:\nTCP 443 to the EKS API, ECR and S3,\nand the flows with the "
+    "control plane\nthrough the network ACLs. A blocked path\nnames the hop that blocks it."
+)
 # Layout in data units: three columns, node groups stacked on the right of the control plane.
 CP_LEFT, CP_RIGHT = 0.0, 4.9
 NG_LEFT, NG_RIGHT = 8.9, 13.4
@@ -55,8 +69,11 @@ def _group_title(group: NodeGroup) -> str:
 class _Drawing:  # one figure per cluster; its methods draw one part each
     """One cluster's figure: boxes for the control plane, each node group and the internet; arrows between."""
 
-    def __init__(self, topology: Topology, edges: list[Edge], sg_status: Mapping[str, Status]) -> None:
+    def __init__(
+        self, topology: Topology, edges: list[Edge], sg_status: Mapping[str, Status], paths: Sequence[PathEdge] = ()
+    ) -> None:
         self.topology = topology
+        self.paths = list(paths)
         self.cluster = topology.cluster
         self.edges = edges
         self.sg_status = sg_status
@@ -68,7 +85,9 @@ class _Drawing:  # one figure per cluster; its methods draw one part each
         cp_lines = 2 + len(self.cluster.control_plane_sg_ids)
         self.body = max(sum(self.bands) + 0.5 * max(0, len(self.bands) - 1), cp_lines * LINE + 0.6, 1.6)
         self.top_lane = 0.8 if self.cp_out else 0.0
-        self.bottom = 0.9 + (0.9 if self.cp_loops else 0.0)
+        path_groups = {edge.group for edge in self.paths}
+        self.panel = (len(self.paths) * PATH_ROW + 0.3 * len(path_groups) + 0.5) if self.paths else 0.0
+        self.bottom = 0.9 + (self.panel + 0.3 if self.panel else 0.0) + (0.9 if self.cp_loops else 0.0)
         self.height = self.body + self.top_lane + self.bottom + 0.4
         self.body_top = self.bottom + self.body
         self.figure = Figure(figsize=(WIDTH * INCHES_PER_UNIT, self.height * INCHES_PER_UNIT))
@@ -176,7 +195,35 @@ class _Drawing:  # one figure per cluster; its methods draw one part each
                 self.arrow((NG_RIGHT, y - 0.05), (NG_RIGHT, y - 0.45), edge.status, rad=-1.6)
                 self.label(NG_RIGHT + 0.45, y - 0.3, f"{edge.traffic} between the nodes", edge.status)
 
+    def path_panel(self) -> None:
+        """Below the flows: per node group, one arrow to each service and to the network ACLs; a blocked
+        one in red with the blocking hop on it, one that could not be judged grey, "cannot judge"."""
+        top = 0.9 + self.panel
+        self.axes.text(CP_LEFT + 0.15, top - 0.3, "network paths", fontsize=10, weight="bold")
+        self.axes.text(CP_LEFT + 0.15, top - 0.3 - LINE, PATH_TITLE, fontsize=7.5, va="top", color="#37474f")
+        y = top - 0.3
+        for index in dict.fromkeys(edge.group for edge in self.paths):
+            mine = [edge for edge in self.paths if edge.group == index]
+            height = len(mine) * PATH_ROW
+            self.box(NG_LEFT, y - height, NG_RIGHT - NG_LEFT - 1.2, height, "#37474f")
+            text = self.groups[index].label
+            self.axes.text(NG_LEFT + 0.15, y - height / 2, text, fontsize=8.5, weight="bold", va="center")
+            for row, edge in enumerate(mine):
+                middle = y - (row + 0.5) * PATH_ROW
+                self.box(NET_LEFT, middle - 0.24, NET_RIGHT - NET_LEFT, 0.48, "#5c6bc0", SERVICE_FILL)
+                name = SERVICE_NAMES[edge.target]
+                self.axes.text((NET_LEFT + NET_RIGHT) / 2, middle, name, ha="center", va="center", fontsize=7)
+                self.arrow((NG_RIGHT - 1.2, middle), (NET_LEFT, middle), edge.status)
+                edge_colour = COLOURS[FAILED] if edge.status == FAILED else "none"
+                box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": edge_colour, "alpha": 0.95}
+                x = (NG_RIGHT - 1.2 + NET_LEFT) / 2
+                text = edge.label if len(edge.label) <= 30 else edge.label.replace(" at ", " at\n", 1)
+                self.label(x, middle, text, edge.status, ha="center", va="center", bbox=box)
+            y -= height + 0.3
+
     def draw(self) -> str:
+        if self.paths:
+            self.path_panel()
         self.control_plane()
         self.internet()
         if not self.groups:
@@ -200,4 +247,4 @@ def cluster_svg(
     topology: Topology, level: Level, results: Mapping[str, CheckResult], sg_status: Mapping[str, Status]
 ) -> str:
     """The cluster's picture as an `<svg>` element (no XML prologue), ready to inline in HTML."""
-    return _Drawing(topology, flow_edges(topology, level, results), sg_status).draw()
+    return _Drawing(topology, flow_edges(topology, level, results), sg_status, path_edges(topology, results)).draw()

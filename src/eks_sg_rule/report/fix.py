@@ -21,6 +21,14 @@ def cli_words(text: str) -> str:
     return text.replace("AllowTagRemoval", "--allow-tag-removal")
 
 
+def where(change: Change) -> str:
+    """What a change is on: its SG, and a network-path change's component (acl-…, rtb-…, vpce-…,
+    nat-…, a cluster) beside it or alone: "sg-1", "acl-1", "sg-1 vpce-1"."""
+    if change.component_id and change.component_id != change.security_group_id:
+        return f"{change.security_group_id} {change.component_id}".strip()
+    return change.security_group_id
+
+
 def change_status(outcome: Outcome, change: Change) -> str:
     """The change's status; an automatic change still `planned` in an applied outcome was applied
     (the engine applies every automatic change or raises)."""
@@ -72,14 +80,14 @@ def fix_table(outcomes: Sequence[Outcome]) -> str:
     for outcome in outcomes:
         lines.append(f"cluster {outcome.cluster} ({outcome.level.value} level): {_counts(outcome)}")
         lines += [
-            f"  [{change_status(outcome, c)}] {'' if c.action == MANUAL else c.action + ' '}{c.security_group_id} "
+            f"  [{change_status(outcome, c)}] {'' if c.action == MANUAL else c.action + ' '}{where(c)} "
             f"({', '.join(c.checks)}): "
             f"{cli_words(c.detail)}"
             for c in outcome.changes
         ]
         if outcome.applied and outcome.remaining:
             lines.append(f"  still needed after applying: {len(outcome.remaining)} change(s)")
-            lines += [f"    [{c.status}] {c.security_group_id}: {cli_words(c.detail)}" for c in outcome.remaining]
+            lines += [f"    [{c.status}] {where(c)}: {cli_words(c.detail)}" for c in outcome.remaining]
         elif not outcome.applied and any(change.automatic for change in outcome.changes):
             lines.append("  run again with --apply to make the planned changes")
         lines.append("")
@@ -87,14 +95,14 @@ def fix_table(outcomes: Sequence[Outcome]) -> str:
 
 
 def fix_markdown(outcomes: Sequence[Outcome]) -> str:
-    """One table per cluster: status, action, SG, checks, detail."""
+    """One table per cluster: status, action, SG (or a network-path change's component), checks, detail."""
     lines = ["## eks-sg-rule fix", ""]
     for outcome in outcomes:
         lines += [f"### `{outcome.cluster}` ({outcome.level.value} level): {_counts(outcome)}", ""]
         if outcome.changes:
             lines += ["| status | action | SG | checks | detail |", "| --- | --- | --- | --- | --- |"]
             lines += [
-                f"| {change_status(outcome, c)} | {c.action} | `{c.security_group_id}` | {', '.join(c.checks)} | "
+                f"| {change_status(outcome, c)} | {c.action} | `{where(c)}` | {', '.join(c.checks)} | "
                 f"{cell(cli_words(c.detail))} |"
                 for c in outcome.changes
             ]

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
+from ..model import Topology
 from ..plan import Outcome
 from ..requirements import DOC_URL
-from ..results import Status
+from ..results import CheckResult, Status
 from .diagram import cluster_svg
-from .fix import change_status, cli_words
+from .fix import change_status, cli_words, where
+from .path_flows import path_edges
 from .scan import EvaluationView, ScanResult
 
 STYLE = """
@@ -69,6 +71,14 @@ def _checks(view: EvaluationView) -> str:
         if check.missing:
             items = "".join(f"<li><code>{escape(item.describe())}</code></li>" for item in check.missing)
             missing = f'<ul class="missing">{items}</ul>'
+        if check.blocking:
+            items = "".join(
+                f"<li>blocked at <code>{escape(f.component_id or '')}</code>"
+                + (f": <code>{escape(f.change)}</code>" if f.change else "")
+                + "</li>"
+                for f in check.blocking
+            )
+            missing += f'<ul class="missing">{items}</ul>'
         rows.append(
             f'<tr><td><a href="{escape(check.doc_url)}"><code>{escape(check.result.check_id)}</code></a></td>'
             f"<td>{escape(check.title)}</td><td>{_badge(check.result.status.value)}</td>"
@@ -95,7 +105,7 @@ def _plan(view: EvaluationView, plan: Outcome | None) -> str:
         return "<p>No change planned.</p>"
     rows = "".join(
         f"<tr><td>{_badge(change_status(plan, c))}</td><td><code>{escape(c.action)}</code></td>"
-        f"<td><code>{escape(c.security_group_id)}</code></td><td>{escape(', '.join(c.checks))}</td>"
+        f"<td><code>{escape(where(c))}</code></td><td>{escape(', '.join(c.checks))}</td>"
         f"<td>{escape(cli_words(c.detail))}</td></tr>"
         for c in plan.changes
     )
@@ -107,6 +117,18 @@ def _plan(view: EvaluationView, plan: Outcome | None) -> str:
         "<em>manual</em> ones are for a person):</p>"
         "<table><tr><th>status</th><th>action</th><th>SG</th><th>checks</th><th>detail</th></tr>"
         f"{rows}</table>"
+    )
+
+
+def _paths_caption(topology: Topology, results: Mapping[str, CheckResult]) -> str:
+    """The caption's words for the network-path panel; "" when the scan ran without NetworkPath."""
+    if not path_edges(topology, results):
+        return ""
+    return (
+        " Below, each node group's network paths: TCP 443 to the EKS API, ECR and S3, and its flows with the "
+        "control plane through the network ACLs; a blocked path names the network ACL, route table, VPC "
+        "endpoint or NAT gateway that blocks it, in red; a path that could not be judged is grey, "
+        "“cannot judge”."
     )
 
 
@@ -128,7 +150,8 @@ def _cluster(result: ScanResult, view: EvaluationView, plan: Outcome | None) -> 
     parts += [
         f'<figure class="cluster-picture">{picture}<figcaption>The control plane (left), its node groups (right) '
         f"and the SGs on each side, coloured by verdict; every flow the {escape(result.level.value)} level "
-        "requires is drawn, a missing one dashed in red and marked ✗.</figcaption></figure>",
+        f"requires is drawn, a missing one dashed in red and marked ✗.{_paths_caption(topology, results)}"
+        "</figcaption></figure>",
         "<h3>Checks</h3>",
         _checks(view),
         "<h3>Security groups</h3>",

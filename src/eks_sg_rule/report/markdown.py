@@ -18,10 +18,16 @@ def _status(status: Status) -> str:
     return f"{ICONS[status]} {status.value}"
 
 
+def _hop(component_id: str, change: str | None) -> str:
+    return f"`{component_id}`" + (f" (`{change}`)" if change else "")
+
+
 def _check_row(check: CheckView) -> str:
     detail = check.result.detail
     if check.missing:
         detail += " — missing: " + "; ".join(item.describe() for item in check.missing)
+    if check.blocking:
+        detail += " — blocked at: " + "; ".join(_hop(f.component_id or "", f.change) for f in check.blocking)
     link = f"[`{check.result.check_id}`]({check.doc_url})" if check.doc_url else f"`{check.result.check_id}`"
     return f"| {link} | {cell(check.title)} | {_status(check.result.status)} | {cell(detail)} |"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..evaluate import CLUSTER_TYPE, ResourceEvaluation
+from ..evaluate import CLUSTER_TYPE, ResourceEvaluation, path_json
 from ..model import Snapshot, Topology, sg_usage
 from ..requirements import CHECKS_BY_ID, Kind, Level, Traffic
 from ..results import CheckResult, Finding, Gap, Status
@@ -69,8 +69,15 @@ class CheckView:
     missing: tuple[Missing, ...]
     is_flow_check: bool
 
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        """A network-path check's findings that name the component blocking a path (acl-…, rtb-…,
+        vpce-…, nat-…, a cluster), in the engine's order."""
+        return tuple(f for f in self.result.findings if f.component_id)
+
     def to_json(self) -> dict[str, Any]:
-        """{"id", "status", "detail", "title", "doc_url"}, and `missing` on a failing traffic check."""
+        """{"id", "status", "detail", "title", "doc_url"}, `missing` on a failing traffic check, and a
+        network-path check's `components` and `findings` (evaluate.path_json) when it has any."""
         document: dict[str, Any] = {
             "id": self.result.check_id,
             "status": self.result.status.value,
@@ -80,6 +87,7 @@ class CheckView:
         }
         if self.is_flow_check and self.result.status is Status.NON_COMPLIANT:
             document["missing"] = [item.to_json() for item in self.missing]
+        document.update(path_json(self.result))
         return document
 
 

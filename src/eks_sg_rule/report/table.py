@@ -53,6 +53,9 @@ def render_table(result: ScanResult, only_failures: bool = False, colour: bool =
                 f"  {check.result.check_id:<{width}}  {_paint(check_status.value, check_status, colour, 14)}  "
                 f"{check.result.detail}"
             )
+            lines += [
+                f"    blocked at {f.component_id}" + (f": {f.change}" if f.change else "") for f in check.blocking
+            ]
         lines.append("")
     groups = [v for v in result.security_groups if not only_failures or v.status is Status.NON_COMPLIANT]
     if groups:
