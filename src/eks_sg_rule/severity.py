@@ -1,8 +1,8 @@
 """How much a check's failure matters, in one place: the check's level decides its severity.
 
-Pure: no AWS. A minimum-level check is what AWS requires for the cluster to work (its failure
-breaks the cluster or its nodes): `high`. A recommended-level check is AWS's recommended rules
-(its failure narrows what the cluster can do, or loosens isolation): `medium`. The README's table
+Pure: no AWS. A minimum-level check is what AWS requires (without it the cluster, its nodes or its
+load balancers do not work as EKS expects): `high`. A recommended-level check is AWS's recommended
+rules (the cluster works without it, with traffic it may need blocked or less isolation): `medium`. The README's table
 "Severity" is this mapping; the JSON, CSV and OCSF outputs all read it from here.
 """
 
@@ -36,8 +36,8 @@ def severity_table() -> str:
     """The README's level -> severity table (a test keeps the README equal to this)."""
     rows = ["| check level | severity | meaning |", "| --- | --- | --- |"]
     meaning = {
-        Level.MINIMUM: "AWS requires it: the cluster or its nodes break without it",
-        Level.RECOMMENDED: "AWS recommends it: without it the cluster works, narrower or less isolated",
+        Level.MINIMUM: "AWS requires it: without it the cluster, its nodes or its load balancers do not work as EKS expects",
+        Level.RECOMMENDED: "AWS recommends it: the cluster works without it, with traffic it may need blocked or less isolation",
     }
     rows += [f"| {level.value} | {grade.value} | {meaning[level]} |" for level, grade in SEVERITY_BY_LEVEL.items()]
     return "\n".join(rows)
