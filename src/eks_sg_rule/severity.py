@@ -36,8 +36,8 @@ def severity_table() -> str:
     """The README's level -> severity table (a test keeps the README equal to this)."""
     rows = ["| check level | severity | meaning |", "| --- | --- | --- |"]
     meaning = {
-        Level.MINIMUM: "AWS requires it: without it the cluster, its nodes or its load balancers do not work as EKS expects",
-        Level.RECOMMENDED: "AWS recommends it: the cluster works without it, with traffic it may need blocked or less isolation",
+        Level.MINIMUM: "AWS requires it: the cluster, its nodes or its load balancers fail without it",
+        Level.RECOMMENDED: "AWS recommends it: traffic may be blocked, or isolation looser",
     }
     rows += [f"| {level.value} | {grade.value} | {meaning[level]} |" for level, grade in SEVERITY_BY_LEVEL.items()]
     return "\n".join(rows)
