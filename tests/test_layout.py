@@ -11,6 +11,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "eks_sg_rule"
 # Modules that decide (verdicts, plans, topology): testable without AWS, importable anywhere.
 PURE = (
+    "arns",
     "assembly",
     "checks",
     "evaluate",
@@ -25,6 +26,7 @@ PURE = (
     "requirements",
     "results",
     "settings",
+    "severity",
     "vpc",
 )
 FORBIDDEN = ("boto3", "botocore", "aws_lambda_powertools", "rdklib", "eks_sg_rule.aws")

@@ -38,12 +38,13 @@ from .report.fix import fix_json, fix_markdown, fix_table
 from .report.markdown import render_markdown
 from .report.progress import CountingEks, Progress
 from .report.scan import RegionScan, ScanResult, build_result
+from .report.standard import render_standard
 from .report.table import render_table
 from .requirements import Level
 from .settings import Scope, Settings
 
 EXIT_OK, EXIT_NON_COMPLIANT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
-SCAN_FORMATS = ("table", "json", "markdown", "html")
+SCAN_FORMATS = ("table", "json", "markdown", "html", "csv", "ocsf")
 FIX_FORMATS = ("table", "json", "markdown")
 
 
@@ -124,7 +125,8 @@ def _parser() -> argparse.ArgumentParser:
         choices=SCAN_FORMATS,
         default="table",
         help="table (default, for a terminal), json (for pipelines), markdown (CI job summary, PR comment), "
-        "html (one self-contained file with a picture of each cluster; use --output)",
+        "html (one self-contained file with a picture of each cluster; use --output), csv (one row per resource "
+        "and check), ocsf (OCSF Compliance Finding events, one per resource and check, as a JSON array)",
     )
     scan.add_argument(
         "--only-failures", action="store_true", help="table and markdown: show only NON_COMPLIANT clusters and SGs"
@@ -252,6 +254,8 @@ def _render_scan(result: ScanResult, args: argparse.Namespace, out: TextIO) -> s
         return json.dumps(result.to_json(), indent=2) + "\n"
     if args.format == "markdown":
         return render_markdown(result, only_failures=args.only_failures)
+    if args.format in ("csv", "ocsf"):
+        return render_standard(result, args.format)
     if args.format == "html":
         # matplotlib is imported only here: the Lambda artifact does not carry it.
         from .report.html import render_html  # noqa: PLC0415

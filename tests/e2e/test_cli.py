@@ -53,6 +53,7 @@ def test_json_output_has_the_documented_shape(account: SeededAccount) -> None:
     assert (document["level"], document["regions"], document["account"]) == ("minimum", [REGION], ACCOUNT)
     assert document["tool_version"] == importlib.metadata.version("eks-sg-rule") == "0.1.0"
     base = {"resource_type", "resource_id", "compliance_type", "annotation", "detail", "checks", "region"}
+    base |= {"account_id", "arn"}  # issue 18
     for evaluation in document["evaluations"]:
         sg_keys = (
             {"group_name", "clusters", "roles"} if evaluation["resource_type"] == "AWS::EC2::SecurityGroup" else set()
@@ -61,7 +62,7 @@ def test_json_output_has_the_documented_shape(account: SeededAccount) -> None:
         assert evaluation["region"] == REGION
         for check in evaluation["checks"]:
             flow_failure = check["status"] == "NON_COMPLIANT" and check["id"] != "TAG_OWNED"
-            assert set(check) == {"id", "status", "detail", "title", "doc_url"} | (
+            assert set(check) == {"id", "status", "detail", "title", "doc_url", "level", "severity"} | (
                 {"missing"} if flow_failure else set()
             )
             assert check["doc_url"].startswith("https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html#")
@@ -250,7 +251,7 @@ def test_no_region_anywhere_is_an_error_saying_where_to_set_one(
     )
 
 
-@pytest.mark.parametrize("form", ["json", "markdown", "table", "html"])
+@pytest.mark.parametrize("form", ["json", "markdown", "table", "html", "csv", "ocsf"])
 def test_output_file_for_every_format(account: SeededAccount, form: str, tmp_path: Any) -> None:
     target = tmp_path / f"report.{form}"
     code, printed = scan("--format", form, "--output", str(target), "--cluster", "kubelet-blocked")
@@ -283,7 +284,7 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
         main(["scan", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "--level {minimum,recommended} minimum: the 3 checks AWS requires" in text
-    assert "--format {table,json,markdown,html} table (default, for a terminal)" in text
+    assert "--format {table,json,markdown,html,csv,ocsf} table (default, for a terminal)" in text
     assert "repeat the flag for several" in text
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from ..arns import resource_arn
 from ..evaluate import CLUSTER_TYPE, ResourceEvaluation, path_json
 from ..model import Snapshot, Topology, sg_usage
 from ..requirements import CHECKS_BY_ID, Kind, Level, Traffic
 from ..results import CheckResult, Finding, Gap, Status
+from ..severity import grading
 
 CLUSTER_SG = "cluster SG"
 CONTROL_PLANE_SG = "control-plane SG"
@@ -76,14 +78,19 @@ class CheckView:
         return tuple(f for f in self.result.findings if f.component_id)
 
     def to_json(self) -> dict[str, Any]:
-        """{"id", "status", "detail", "title", "doc_url"}, `missing` on a failing traffic check, and a
-        network-path check's `components` and `findings` (evaluate.path_json) when it has any."""
+        """{"id", "status", "detail", "title", "doc_url", "level", "severity"}, `missing` on a failing
+        traffic check, and a network-path check's `components` and `findings` (evaluate.path_json) when
+        it has any. `level` (minimum, recommended) and `severity` (high, medium: severity.py) are the
+        check's, whatever its status; null for a check id the requirements do not know."""
+        level, severity = grading(self.result.check_id)
         document: dict[str, Any] = {
             "id": self.result.check_id,
             "status": self.result.status.value,
             "detail": self.result.detail,
             "title": self.title,
             "doc_url": self.doc_url,
+            "level": level.value if level else None,
+            "severity": severity.value if severity else None,
         }
         if self.is_flow_check and self.result.status is Status.NON_COMPLIANT:
             document["missing"] = [item.to_json() for item in self.missing]
@@ -102,6 +109,7 @@ class EvaluationView:
     clusters: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     topology: Topology | None = None  # clusters only: what was read, for the picture
+    account: str | None = None  # the account id the region was read in (None: sts did not answer)
 
     @property
     def is_cluster(self) -> bool:
@@ -113,10 +121,18 @@ class EvaluationView:
         """The evaluation's compliance."""
         return self.evaluation.compliance_type
 
+    @property
+    def arn(self) -> str | None:
+        """The resource's ARN (arns.resource_arn); None when the account is unknown."""
+        return resource_arn(self.evaluation.resource_type, self.evaluation.resource_id, self.region, self.account)
+
     def to_json(self) -> dict[str, Any]:
-        """The engine's evaluation document plus `region`, and for an SG `group_name`, `clusters`, `roles`."""
+        """The engine's evaluation document plus `account_id`, `region`, `arn` (null when the account
+        is unknown), and for an SG `group_name`, `clusters`, `roles`."""
         document = self.evaluation.to_json()
+        document["account_id"] = self.account
         document["region"] = self.region
+        document["arn"] = self.arn
         document["checks"] = [check.to_json() for check in self.checks]
         if not self.is_cluster:
             document["group_name"] = self.group_name
@@ -264,7 +280,8 @@ def _region_views(scan: RegionScan) -> list[EvaluationView]:
 def build_result(
     level: Level, scans: Iterable[RegionScan], account: str | None, generated_at: datetime, tool_version: str
 ) -> ScanResult:
-    """Assemble one result from the regions scanned, in the order they were given."""
+    """Assemble one result from the regions scanned, in the order they were given; every evaluation
+    carries `account` (None when unknown)."""
     scans = list(scans)
-    views = tuple(view for scan in scans for view in _region_views(scan))
+    views = tuple(replace(view, account=account) for scan in scans for view in _region_views(scan))
     return ScanResult(level, tuple(scan.region for scan in scans), account, generated_at, tool_version, views)
