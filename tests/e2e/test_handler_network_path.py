@@ -265,3 +265,17 @@ def test_a_forged_control_plane_interface_never_brings_another_vpc_s_cluster(
     lambda_handler(nacl_change(blue, "true"), lambda_context)
 
     assert {k[1] for k in written(put_evaluations) if k[0] == CLUSTER} == {"blue"}
+
+
+def test_an_oversized_nacl_notification_cannot_be_judged_and_reads_nothing(
+    blue: Vpc, put_evaluations: ConfigResultStore, lambda_context: LambdaContext, api_calls: ApiCalls
+) -> None:
+    """The oversized notification carries a summary without configuration (events/sg-oversized.json,
+    after the AWS docs' sample): the item names no VPC."""
+    event = with_item(load_event("sg-oversized.json"), blue.acl_id, resourceType=NACL)
+
+    lambda_handler(with_parameters(event, NetworkPath="true"), lambda_context)
+
+    [(status, annotation)] = written(put_evaluations).values()
+    assert status == "NOT_APPLICABLE" and annotation.startswith("cannot judge: the configuration item names no VPC")
+    assert reads(api_calls) == Counter()
