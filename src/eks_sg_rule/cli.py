@@ -101,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
         default=Level.MINIMUM.value,
         help="minimum: the 3 checks AWS requires (default); recommended: all 8, AWS's recommended rules too",
     )
+    common.add_argument(
+        "--network-path",
+        action="store_true",
+        help="also judge the network paths: network ACLs, routes, VPC endpoints and the API endpoint's access "
+        "list on every required flow (NACL_MINIMUM, NACL_RECOMMENDED, NODE_EGRESS_AWS_APIS; never changed by fix)",
+    )
     common.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     common.add_argument("--debug", action="store_true", help="on an error, print the traceback too")
 
@@ -230,13 +236,14 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
         if names is not None:
             progress.add_total(len(names))
         try:
-            snapshot, missing = _read(Discovery(eks=CountingEks(eks, progress), ec2=ec2), names)
+            discovery = Discovery(eks=CountingEks(eks, progress), ec2=ec2, network_path=args.network_path)
+            snapshot, missing = _read(discovery, names)
         finally:
             progress.finish()
         for name in missing:
             absent.setdefault(name, []).append(region)
         wanted = None if names is None else [name for name in names if name not in missing]
-        evaluations = evaluate(snapshot, Settings(level=level), clusters=wanted)
+        evaluations = evaluate(snapshot, Settings(level=level, network_path=args.network_path), clusters=wanted)
         scans.append(RegionScan(region, snapshot, tuple(evaluations)))
     # A named cluster must exist in some region scanned: a typo must not pass in CI.
     nowhere = {name: where for name, where in absent.items() if len(where) == len(regions)}
@@ -260,17 +267,17 @@ def _render_scan(result: ScanResult, args: argparse.Namespace, out: TextIO) -> s
         # matplotlib is imported only here: the Lambda artifact does not carry it.
         from .report.html import render_html  # noqa: PLC0415
 
-        return render_html(result, _plans(result))
+        return render_html(result, _plans(result, args.network_path))
     colour = args.output is None and out.isatty() and not os.environ.get("NO_COLOR")
     return render_table(result, only_failures=args.only_failures, colour=colour)
 
 
-def _plans(result: ScanResult) -> dict[tuple[str, str], Outcome]:
+def _plans(result: ScanResult, network_path: bool) -> dict[tuple[str, str], Outcome]:
     """The fix plan of every NON_COMPLIANT cluster, from the snapshot already read (no AWS call, no change).
 
     A cluster the rule judges but the remediation would not write to (UPDATING: settings.refusal
     for writing) has no plan: its report shows the findings alone."""
-    scope = Scope(level=result.level)
+    scope = Scope(level=result.level, network_path=network_path)
     return {
         (view.region, view.evaluation.resource_id): preview(view.topology, scope)
         for view in result.clusters
@@ -291,7 +298,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     eks, ec2 = target.eks_ec2(region)
     # IAM: the RoleIds EKS creates control-plane interfaces under (remediation.control_plane_role_ids).
     iam = target.client("iam", region, client_config("eks-sg-rule", env_may_override=True))
-    discovery = Discovery(eks=eks, ec2=ec2)
+    discovery = Discovery(eks=eks, ec2=ec2, network_path=args.network_path)
     # Every name is checked before anything is changed: a typo must not leave a half-applied run.
     # The view before is the whole region, read once: a change must know every other cluster that
     # uses an SG (an idle node group's launch template shows on no network interface). Each
@@ -302,7 +309,12 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     if missing:
         raise _missing_error({name: [region] for name in missing}, regions)
     # A cluster that cannot be fixed (not ACTIVE) stops the run before anything is written.
-    scope = Scope(level=level, allow_tag_removal=args.allow_tag_removal, trust_node_tags=args.trust_node_tags)
+    scope = Scope(
+        level=level,
+        allow_tag_removal=args.allow_tag_removal,
+        trust_node_tags=args.trust_node_tags,
+        network_path=args.network_path,
+    )
     refused = [
         why for name in names if name in before.topologies and (why := scope.refusal(before.topologies[name].cluster))
     ]

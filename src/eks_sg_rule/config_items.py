@@ -9,6 +9,7 @@ rule carries no ports; a deleted resource has `configuration: null`. All of that
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,13 @@ from .model import Cluster, SecurityGroup
 ITEM_STATUSES = ("OK", "ResourceDiscovered", "ResourceNotRecorded", "ResourceDeleted", "ResourceDeletedNotRecorded")
 # Statuses whose item carries no recorded configuration; the rule reads EKS and EC2 itself.
 UNRECORDED_STATUSES = frozenset({"ResourceNotRecorded", "ResourceDeletedNotRecorded"})
+# The network components on the required paths (NetworkPath): a change to one re-judges the clusters
+# of its VPC. Their items carry the EC2 API's shape in camelCase, with the VPC at
+# `configuration.vpcId` (AWS Config resource schema, awslabs/aws-config-resource-schema,
+# config/properties/resource-types/AWS::EC2::<type>.properties.json, each of the four).
+VPC_COMPONENT_TYPES = ("AWS::EC2::NetworkAcl", "AWS::EC2::RouteTable", "AWS::EC2::VPCEndpoint", "AWS::EC2::NatGateway")
+VPC_TYPE = "AWS::EC2::VPC"
+VPC_ID = re.compile(r"vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 
 
 class ConfigItemError(ValueError):
@@ -52,6 +60,8 @@ class ConfigItem:
 
     `security_group`: the SG an AWS::EC2::SecurityGroup item records, as the item says it (the rule
     judges SGs from live reads; a notification only names the SG to re-judge).
+    `vpc_id`: for a VPC_COMPONENT_TYPES item, its VPC (`configuration.vpcId`, else a relationship to
+    an AWS::EC2::VPC); None when the item carries neither (deleted, not recorded, oversized).
     """
 
     resource_type: str
@@ -59,6 +69,7 @@ class ConfigItem:
     status: str
     security_group: SecurityGroup | None = None
     cluster: Cluster | None = None
+    vpc_id: str | None = None
 
 
 def _configuration(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -100,4 +111,19 @@ def normalise(item: Mapping[str, Any]) -> ConfigItem:
         status=status,
         security_group=security_group,
         cluster=cluster,
+        vpc_id=_vpc_of(item, configuration) if resource_type in VPC_COMPONENT_TYPES else None,
     )
+
+
+def _vpc_of(item: Mapping[str, Any], configuration: Mapping[str, Any] | None) -> str | None:
+    """The VPC a network component's item names: `configuration.vpcId`, else its relationship to
+    an AWS::EC2::VPC ("Is contained in Vpc"), in either key style; None when it names none."""
+    vpc = (configuration or {}).get("vpcId")
+    if isinstance(vpc, str) and VPC_ID.fullmatch(vpc):
+        return vpc
+    for relationship in item.get("relationships") or ():
+        if isinstance(relationship, Mapping) and relationship.get("resourceType") == VPC_TYPE:
+            related = relationship.get("resourceId")
+            if isinstance(related, str) and VPC_ID.fullmatch(related):
+                return related
+    return None

@@ -112,9 +112,12 @@ class Discovery:
         ec2: Any,
         out_of_time: Callable[[], bool] = lambda: False,
         cluster_sg_hints: Mapping[str, str] | None = None,
+        network_path: bool = False,
     ) -> None:
         self.eks = eks
         self.ec2 = ec2
+        # NetworkPath: also read what the network-path checks judge (Topology.vpc).
+        self.network_path = network_path
         # Asked before each cluster's own reads: when it says yes, the rest are left for the next run.
         self.out_of_time = out_of_time
         # Cluster name -> the cluster SG id a configuration item carries: used only where
@@ -225,6 +228,14 @@ class Discovery:
         users = ClusterUsers()
         self._look_up(users, set(security_group_ids), {})
         return users
+
+    def clusters_in_vpc(self, vpc_id: str) -> list[str]:
+        """The clusters whose control planes have a network interface in the VPC, by the interfaces'
+        description (aws.reads.control_plane_interfaces: one ec2:DescribeNetworkInterfaces).
+        Candidates only, sorted: `snapshot(clusters=...)` then reads each, and only a cluster whose
+        DescribeCluster names this VPC is judged for it."""
+        carriers = api.control_plane_interfaces(self.ec2, vpc_id)
+        return sorted({c.control_plane for c in carriers if c.control_plane})
 
     def _look_up(self, users: ClusterUsers, security_group_ids: set[str], known: Mapping[str, frozenset[str]]) -> None:
         wanted = sorted(security_group_ids - users.looked_up)

@@ -13,7 +13,7 @@ from .names import SECURITY_GROUP_ID
 from .requirements import Level
 from .settings import Settings
 
-OUR_PARAMETERS = ("ComplianceLevel", "ExemptSecurityGroupIds", "ClusterNamePattern", "ReportUnchanged")
+OUR_PARAMETERS = ("ComplianceLevel", "ExemptSecurityGroupIds", "ClusterNamePattern", "ReportUnchanged", "NetworkPath")
 # rdklib reads these itself (cross-account execution role); they are accepted and left to it.
 RDKLIB_PARAMETERS = ("ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode")
 MAX_VALUE_LENGTH = 1024
@@ -78,12 +78,18 @@ def settings_from(parameters: Mapping[str, Any]) -> Settings:
             pattern = re.compile(pattern_text)
         except re.error as error:
             raise InvalidParametersError(f"ClusterNamePattern is not a valid regular expression: {error}") from None
-    report_unchanged = (_text(parameters, "ReportUnchanged") or "false").lower()
-    if report_unchanged not in ("true", "false"):
-        raise InvalidParametersError(f"ReportUnchanged must be true or false (got {report_unchanged!r})")
     return Settings(
         level=level,
         exempt_sg_ids=frozenset(exempt),
         cluster_name_pattern=pattern,
-        report_unchanged=report_unchanged == "true",
+        report_unchanged=_flag(parameters, "ReportUnchanged"),
+        network_path=_flag(parameters, "NetworkPath"),
     )
+
+
+def _flag(parameters: Mapping[str, Any], name: str) -> bool:
+    """A "true"/"false" parameter (any case; absent or empty is false); raises InvalidParametersError naming it."""
+    value = (_text(parameters, name) or "false").lower()
+    if value not in ("true", "false"):
+        raise InvalidParametersError(f"{name} must be true or false (got {value!r})")
+    return value == "true"

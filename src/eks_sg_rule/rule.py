@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from rdklib import ConfigRule, Evaluation
 
-from .config_items import item_exists, normalise
+from .config_items import VPC_COMPONENT_TYPES, ConfigItem, item_exists, normalise
 from .config_results import EvaluationWriter, changes_only, current_results, without_stored_result
 from .discovery import Discovery
 from .evaluate import (
@@ -25,12 +25,15 @@ from .names import role_arn
 from .parameters import InvalidParametersError, settings_from
 from .settings import Settings
 
-APPLICABLE_RESOURCES = [CLUSTER_TYPE, SECURITY_GROUP_TYPE]
+# The network components reach the rule only when its scope names them (NetworkPath=true in the
+# templates); an item of one that arrives with NetworkPath off is NOT_APPLICABLE (NETWORK_PATH_OFF).
+APPLICABLE_RESOURCES = [CLUSTER_TYPE, SECURITY_GROUP_TYPE, *VPC_COMPONENT_TYPES]
 NOT_CARRIED = (
     "no network interface of an EKS control plane or running node carries it "
     "(an SG only a node group's launch template names is judged by the periodic evaluation)"
 )
 LEFT_SCOPE = "left the rule's scope (eventLeftScope)"
+NETWORK_PATH_OFF = "NetworkPath is off: network ACLs, route tables, VPC endpoints and NAT gateways are not judged"
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "eks-sg-rule"), child=True)
 
 
@@ -87,20 +90,20 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         reads (the recorded configuration is not needed; an unrecorded type is not a deletion).
         ResourceDeleted and ResourceDeletedNotRecorded, or an event that left the rule's scope:
         NOT_APPLICABLE for the item, with no read (AWS Config developer guide, "Managing deleted
-        resources"). Any other status raises ConfigItemError.
+        resources"). A network component (VPC_COMPONENT_TYPES) re-judges the clusters of its VPC
+        (`judge_component`) with NetworkPath on, and is NOT_APPLICABLE without it. Any other status
+        raises ConfigItemError.
         """
         item = normalise(configuration_item)
         timestamp = str(configuration_item["configurationItemCaptureTime"])
-        if event.get("eventLeftScope") is True or not item_exists(item.status):
-            why = (
-                LEFT_SCOPE
-                if event.get("eventLeftScope") is True
-                else f"deleted (configurationItemStatus {item.status})"
-            )
+        why = _not_judged(event, item, valid_rule_parameters)
+        if why is not None:
             self._write(event, client_factory, [not_applicable(item.resource_type, item.resource_id, why)], timestamp)
             return []
-        discovery = self._discovery(client_factory)
-        if item.resource_type == SECURITY_GROUP_TYPE:
+        discovery = self._discovery(client_factory, valid_rule_parameters)
+        if item.resource_type in VPC_COMPONENT_TYPES:
+            snapshot, evaluations = judge_component(discovery, item, valid_rule_parameters)
+        elif item.resource_type == SECURITY_GROUP_TYPE:
             # Who carries the SG: its network interfaces name the candidate clusters; only those are read.
             users = discovery.clusters_using([item.resource_id])
             candidates = sorted(users.clusters_for([item.resource_id]))
@@ -130,7 +133,7 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
     def evaluate_periodic(
         self, event: dict[str, Any], client_factory: Any, valid_rule_parameters: Settings
     ) -> list[Evaluation]:
-        snapshot = self._discovery(client_factory).snapshot()
+        snapshot = self._discovery(client_factory, valid_rule_parameters).snapshot()
         evaluations = evaluate(snapshot, valid_rule_parameters)
         if not valid_rule_parameters.report_unchanged:
             stored = current_results(client_factory.build_client("config"), str(event.get("configRuleName")))
@@ -156,11 +159,12 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         remaining = getattr(self.context, "get_remaining_time_in_millis", None)
         return remaining is not None and int(remaining()) < self.TIME_RESERVE_MS
 
-    def _discovery(self, client_factory: Any) -> Discovery:
+    def _discovery(self, client_factory: Any, settings: Settings) -> Discovery:
         return Discovery(
             eks=client_factory.build_client("eks"),
             ec2=client_factory.build_client("ec2"),
             out_of_time=self._out_of_time,
+            network_path=settings.network_path,
         )
 
     # rdklib assumes the event's executionRoleArn by default, which fails with Config's
@@ -209,6 +213,52 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
     def get_assume_role_region(self, event: dict[str, Any]) -> str | None:
         region = _parameters(event).get("ExecutionRoleRegion")
         return str(region) if region else None
+
+
+def _not_judged(event: dict[str, Any], item: ConfigItem, settings: Settings) -> str | None:
+    """Why a change notification's item is NOT_APPLICABLE without any read, or None to judge it:
+    it left the rule's scope, it is deleted, or it is a network component and NetworkPath is off."""
+    if event.get("eventLeftScope") is True:
+        return LEFT_SCOPE
+    if not item_exists(item.status):
+        return f"deleted (configurationItemStatus {item.status})"
+    if item.resource_type in VPC_COMPONENT_TYPES and not settings.network_path:
+        return NETWORK_PATH_OFF
+    return None
+
+
+def judge_component(
+    discovery: Discovery, item: ConfigItem, settings: Settings
+) -> tuple[Snapshot, list[ResourceEvaluation]]:
+    """A change to a network ACL, route table, VPC endpoint or NAT gateway (NetworkPath on): the
+    clusters of its VPC, read by name, as an SG change reads the clusters that use the SG.
+
+    Candidates: the clusters whose control-plane interfaces are in the item's VPC
+    (Discovery.clusters_in_vpc: one ec2:DescribeNetworkInterfaces); those are read
+    (`snapshot(clusters=...)`), and only those whose DescribeCluster VPC is the item's are judged.
+    The component's own evaluation comes with theirs (evaluate); when none does, the component is
+    NOT_APPLICABLE saying why. An item that names no VPC (not recorded, oversized) is NOT_APPLICABLE
+    "cannot judge: ..." with no read: the periodic evaluation judges its VPC.
+    """
+    if item.vpc_id is None:
+        why = "cannot judge: the configuration item names no VPC (not recorded, or oversized): judged periodically"
+        return Snapshot(topologies={}), [not_applicable(item.resource_type, item.resource_id, why)]
+    candidates = discovery.clusters_in_vpc(item.vpc_id)
+    snapshot = discovery.snapshot(clusters=candidates) if candidates else Snapshot(topologies={})
+    in_vpc = [
+        name
+        for name in candidates
+        if name in snapshot.topologies and snapshot.topologies[name].cluster.vpc_id == item.vpc_id
+    ]
+    evaluations = evaluate(snapshot, settings, clusters=in_vpc) if in_vpc else []
+    if (item.resource_type, item.resource_id) not in {e.key for e in evaluations}:
+        why = (
+            f"no judged path of the EKS clusters of {item.vpc_id} ({', '.join(in_vpc)}) goes through it"
+            if in_vpc
+            else f"no EKS cluster in {item.vpc_id}"
+        )
+        evaluations.append(not_applicable(item.resource_type, item.resource_id, why))
+    return snapshot, evaluations
 
 
 def _parameters(event: dict[str, Any]) -> dict[str, Any]:

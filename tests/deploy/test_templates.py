@@ -13,6 +13,7 @@ import pytest
 from cfnlint.decode import decode
 
 from tests.conftest import ROOT
+from tests.deploy.resolve import Stack
 
 TEMPLATES = [
     ROOT / "template.yaml",
@@ -67,7 +68,9 @@ def operations_called(path: Path, client: str) -> set[str]:
 def test_rule_scope_triggers_and_permission(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     rule = resources["ConfigRule"]["Properties"]
-    assert rule["Scope"]["ComplianceResourceTypes"] == ["AWS::EKS::Cluster", "AWS::EC2::SecurityGroup"]
+    # The scope with the default parameters (NetworkPath=false adds nothing: tests/deploy/test_network_path.py).
+    default = Stack(template, {}, "111122223333", "eu-west-1").resources["ConfigRule"]["Properties"]
+    assert default["Scope"]["ComplianceResourceTypes"] == ["AWS::EKS::Cluster", "AWS::EC2::SecurityGroup"]
     assert rule["Source"]["Owner"] == "CUSTOM_LAMBDA"
     assert [d["MessageType"] for d in rule["Source"]["SourceDetails"]] == [
         "ConfigurationItemChangeNotification",

@@ -175,3 +175,66 @@ def test_each_item_status_says_whether_the_resource_exists(status: str, exists: 
 def test_a_status_outside_the_enum_is_an_error() -> None:
     with pytest.raises(ConfigItemError, match="'Gone' is not one of: OK, ResourceDiscovered"):
         item_exists("Gone")
+
+
+# A network ACL item as AWS Config records it (keys: the AWS Config resource schema,
+# AWS::EC2::NetworkAcl.properties.json; history-API style, `configuration` a JSON string, as a
+# published NetworkAcl item has it).
+NACL_HISTORY_ITEM = {
+    "version": "1.3",
+    "accountId": "123456789012",
+    "configurationItemStatus": "OK",
+    "resourceType": "AWS::EC2::NetworkAcl",
+    "resourceId": "acl-d23888ab",
+    "arn": "arn:aws:ec2:eu-west-1:123456789012:network-acl/acl-d23888ab",
+    "availabilityZone": "Multiple Availability Zones",
+    "configuration": json.dumps(
+        {
+            "associations": [
+                {
+                    "networkAclAssociationId": "aclassoc-bbb81bc5",
+                    "networkAclId": "acl-d23888ab",
+                    "subnetId": "subnet-1ddeb67b",
+                }
+            ],
+            "entries": [
+                {
+                    "cidrBlock": "0.0.0.0/0",
+                    "egress": True,
+                    "icmpTypeCode": None,
+                    "ipv6CidrBlock": None,
+                    "portRange": None,
+                    "protocol": "-1",
+                    "ruleAction": "deny",
+                    "ruleNumber": 32767,
+                }
+            ],
+            "isDefault": True,
+            "networkAclId": "acl-d23888ab",
+            "tags": [],
+            "vpcId": "vpc-08300e6e",
+            "ownerId": "123456789012",
+        }
+    ),
+    "relationships": [
+        {
+            "resourceId": "vpc-0123456789abcdef0",
+            "resourceType": "AWS::EC2::VPC",
+            "relationshipName": "Is contained in Vpc",
+        }
+    ],
+}
+
+
+def test_a_network_component_item_names_its_vpc() -> None:
+    assert normalise(NACL_HISTORY_ITEM).vpc_id == "vpc-08300e6e"
+    # Without configuration.vpcId: the VPC relationship, in either key style.
+    bare = {**NACL_HISTORY_ITEM, "configuration": json.dumps({"networkAclId": "acl-d23888ab"})}
+    assert normalise(bare).vpc_id == "vpc-0123456789abcdef0"
+    # Not recorded: no configuration, no relationship; and only network components carry one.
+    assert normalise({**bare, "relationships": []}).vpc_id is None
+    assert (
+        normalise({**NACL_HISTORY_ITEM, "configurationItemStatus": "ResourceNotRecorded", "relationships": []}).vpc_id
+        is None
+    )
+    assert normalise(sample("AWS_EC2_SecurityGroup.rdk-example-ci.json")).vpc_id is None

@@ -128,3 +128,18 @@ ITEM = {
 def test_unusable_events_are_rejected_specifically(event: Any, message: str) -> None:
     with pytest.raises(RuleInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         prepare_event(event)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", True), (" TRUE ", True), ("False", False), ("", False)])
+def test_network_path_is_true_or_false_in_any_case(value: str, expected: bool) -> None:
+    assert settings_from({"NetworkPath": value}).network_path is expected
+    assert settings_from({}).network_path is False
+
+
+@pytest.mark.parametrize(("value", "message"), [("yes", "(got 'yes')"), ("1", "(got '1')")])
+def test_network_path_refuses_anything_else_naming_it(value: str, message: str) -> None:
+    with pytest.raises(InvalidParametersError, match="NetworkPath must be true or false") as raised:
+        settings_from({"NetworkPath": value})
+    assert message in str(raised.value)
+    with pytest.raises(InvalidParametersError, match="NetworkPath must be a string, got bool"):
+        settings_from({"NetworkPath": True})

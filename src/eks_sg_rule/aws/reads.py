@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 
 from ..assembly import RunningNode
+from ..interfaces import CONTROL_PLANE_DESCRIPTION
 from ..ip import IPNetwork
 from ..model import Carrier, SecurityGroup
 from .calls import failure, filter_sets, not_found, pages_of
@@ -191,6 +192,19 @@ def interface_carriers(ec2: Any, security_group_ids: Iterable[str]) -> dict[str,
                 for sg in group_ids(raw.get("Groups")) & wanted:
                     found.setdefault(sg, []).append(carrier)
     return found
+
+
+def control_plane_interfaces(ec2: Any, vpc_id: str) -> list[Carrier]:
+    """The network interfaces of a VPC described as an EKS control plane's ("Amazon EKS <cluster>"):
+    one ec2:DescribeNetworkInterfaces (filters `vpc-id` and `description` "Amazon EKS *", paginated,
+    managed resources included). Their `control_plane` names the candidate clusters of the VPC: a
+    description anyone may write, so a name to read, never evidence. Raises DiscoveryError."""
+    filters = [
+        {"Name": "vpc-id", "Values": [vpc_id]},
+        {"Name": "description", "Values": [CONTROL_PLANE_DESCRIPTION + "*"]},
+    ]
+    pages = pages_of("ec2", ec2, "describe_network_interfaces", Filters=filters, IncludeManagedResources=True)
+    return [carrier_from_api(raw) for page in pages for raw in page.get("NetworkInterfaces", ())]
 
 
 # --- IAM (the remediation only: never the rule's evaluation) -------------------------------------
