@@ -19,6 +19,7 @@ PURE = (
     "interfaces",
     "ip",
     "model",
+    "nacl",
     "names",
     "network",
     "paths",
