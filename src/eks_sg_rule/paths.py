@@ -63,7 +63,7 @@ class Leg:
     def describe(self) -> str:
         if self.traffic is Traffic.TCP:
             return f"{self.purpose} TCP {self.ports.describe()}"
-        return f"{self.purpose} {self.traffic.value} traffic"
+        return f"{self.purpose}:"
 
 
 def legs(check_id: str) -> list[Leg]:
@@ -123,11 +123,10 @@ def _judge_nacl(topology: Topology, vpc: VpcNetwork, sides: list[WorkerSide], ch
             passed = judge_crossing(outcome, vpc, source, destination, protocol, leg.ports, leg.purpose)
             acl_ids.extend(passed or ())
         if not crossed:
-            outcome.passed(f"{leg.describe()} never crosses a network ACL (same subnet)")
+            outcome.passed(f"{leg.describe().rstrip(':')} never crosses a network ACL (same subnet)")
         elif acl_ids:
-            some = leg.traffic is Traffic.ANY
-            what = "some traffic passes" if some else "and its return pass"
-            outcome.passed(f"{leg.describe()} {what} {names(dict.fromkeys(acl_ids))}".replace("  ", " "))
+            what = "some traffic passes" if leg.traffic is Traffic.ANY else "and its return pass"
+            outcome.passed(f"{leg.describe()} {what} {names(dict.fromkeys(acl_ids))}")
 
 
 def _pairs(
