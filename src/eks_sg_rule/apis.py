@@ -4,7 +4,12 @@ API endpoint, Amazon ECR (ecr.api, ecr.dkr) and Amazon S3 (the requirement text'
 Pure (no AWS calls). Called by paths.judge_paths with a crossing.Outcome to fill; routes, the
 internet path and the SG decisions are routes'.
 
-Semantics (the README states them from here), per node group primary side and each subnet it sits in:
+Semantics (the README states them from here), per node group primary side and each subnet it sits in,
+over IPv4 in every cluster: the AWS APIs' default endpoints (ECR's, S3's, and the EKS API endpoint
+of every cluster but the IPv6 ones made after October 2024, whose endpoints are dual-stack) have
+IPv4 addresses only, so the nodes reach them from their IPv4 addresses even in an `ipv6` cluster
+(EKS user guide, "Cluster API server endpoint"; the EKS API's VpcConfigRequest.publicAccessCidrs).
+A dual-stack endpoint reached over IPv6 is not judged.
 - (a) The EKS API endpoint. With endpointPrivateAccess on, inside the VPC it resolves to the control
   plane's interfaces: the node SGs allow egress TCP 443 to the control plane (its SGs or
   addresses), the control-plane SGs admit TCP 443 from the node, the route to each cluster subnet
@@ -183,7 +188,11 @@ class ApiPaths(InternetPaths):
             f"no route from subnet {place.subnet.subnet_id} ({place.group}) to ECR: add interface endpoint{plural} "
             f"{text}{gateway}, or a NAT gateway ({exit.reason})"
         )
-        sg = self.topology.cluster.cluster_sg_id or worker_owner(self.topology, place.side)  # type: ignore[arg-type]
+        # The endpoints' SG: the cluster SG when the nodes carry it (it admits all from itself), else theirs.
+        side = place.side
+        assert side is not None
+        cluster_sg = self.topology.cluster.cluster_sg_id
+        sg = cluster_sg if cluster_sg in side.endpoint.security_group_ids else worker_owner(self.topology, side)
         commands = [
             f"aws ec2 create-vpc-endpoint --vpc-id {self.vpc.vpc_id} --service-name {name} --vpc-endpoint-type "
             f"Interface --subnet-ids {place.subnet.subnet_id} --security-group-ids {sg} --private-dns-enabled"

@@ -101,10 +101,6 @@ class Place:
     side: WorkerSide | None = None
 
 
-def family(topology: Topology) -> int:
-    return topology.cluster.anywhere.version
-
-
 def subnet_ranges(topology: Topology, subnet: Subnet) -> tuple[IPNetwork, ...]:
     """The subnet's CIDRs of the cluster's family."""
     return topology.cluster.addresses(subnet.networks)

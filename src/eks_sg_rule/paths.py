@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from .apis import judge_aws_apis
 from .crossing import Outcome, Place, control_plane_places, judge_crossing, node_places
 from .ip import IPNetwork, Protocol
-from .model import Topology
+from .model import IpFamily, Topology
 from .network import PortSet
 from .requirements import CHECKS, Check, Direction, Kind, NodeInterfaces, Party, Traffic
 from .results import CheckResult, Status
@@ -107,7 +107,9 @@ def judge_paths(topology: Topology, check: Check) -> CheckResult:
     if check.kind is Kind.NACL:
         _judge_nacl(topology, vpc, sides, check.id, outcome)
     else:
-        judge_aws_apis(topology, vpc, sides, outcome)
+        # The AWS APIs are reached over IPv4 whatever the cluster's family (see apis).
+        ipv4 = dataclasses.replace(topology, cluster=dataclasses.replace(topology.cluster, ip_family=IpFamily.IPV4))
+        judge_aws_apis(ipv4, vpc, worker_sides(ipv4), outcome)
     return outcome.result(check.id)
 
 

@@ -13,11 +13,11 @@ Semantics (the README states them from here):
   … through <id>": never a pass, never a failure.
 - Within the VPC the route to another subnet must be `local`; the network ACLs of both subnets pass
   TCP 443 and its return (crossing.judge_crossing).
-- The internet: the route for 0.0.0.0/0 (::/0 for ipv6 clusters) goes to an internet gateway (igw-;
-  IPv4 nodes then need a public address, which a node group with no running instance cannot show;
-  eigw- too for IPv6) or to an available public NAT gateway (IPv4 only; NAT64 is not modelled) whose
-  own subnet's route for 0.0.0.0/0 goes to an internet gateway; the address the internet sees is
-  the NAT gateway's public IPs, else the nodes' public (IPv4) or own (IPv6) addresses. The node SGs
+- The internet (IPv4: see apis for why): the route for 0.0.0.0/0 goes to an internet gateway (igw-;
+  every node then needs a public IPv4 address, which a node group with no running instance cannot
+  show) or to an available public NAT gateway whose own subnet's route for 0.0.0.0/0 goes to an
+  internet gateway (a private NAT gateway, or any other target, cannot be judged); the address the
+  internet sees is the NAT gateway's public IPs, else the nodes' public addresses. The node SGs
   allow egress TCP 443 to all of the family (the AWS endpoints' addresses are not known); the node
   subnet's ACL passes 443 out to, and 1024-65535 in from, all of the family; through a NAT gateway
   in another subnet, that subnet's ACL passes 443 in from and 1024-65535 out to the node range, and
@@ -70,7 +70,7 @@ def unmodelled(vpc: VpcNetwork, target: str) -> str | None:
         endpoint = next((e for e in vpc.endpoints if e.endpoint_id == target), None)
         if endpoint is None or endpoint.endpoint_type not in ("Interface", "Gateway"):
             return "Gateway Load Balancer or Network Firewall endpoint"
-    if target.startswith(("igw-", "eigw-", "nat-")) or target == "local":
+    if target.startswith(("igw-", "nat-")) or target == "local":
         return None
     return "route target"
 
@@ -81,8 +81,6 @@ def sg_command(direction: Direction, group_id: str, peer: Endpoint, prefix_list_
         target = f"UserIdGroupPairs=[{{GroupId={sorted(peer.security_group_ids)[0]}}}]"
     elif prefix_list_id:
         target = f"PrefixListIds=[{{PrefixListId={prefix_list_id}}}]"
-    elif peer.networks and peer.networks[0].version == 6:
-        target = f"Ipv6Ranges=[{{CidrIpv6={peer.networks[0]}}}]"
     else:
         target = f"IpRanges=[{{CidrIp={peer.networks[0] if peer.networks else '0.0.0.0/0'}}}]"
     return (
@@ -172,6 +170,23 @@ class Hops:
         change = sg_command(Direction.INGRESS, owner, source)
         self.outcome.fail(Finding(owner, message, component_id=component, change=change))
 
+    def local(self, place: Place, table: RouteTable, network: IPNetwork, what: str) -> None:
+        """The route to a range inside the VPC is `local` (a more specific route to an appliance is
+        not judged; a blackhole one fails)."""
+        route = route_for(table, network)
+        rtb = table.route_table_id
+        if route is None:
+            self.outcome.unjudged(f"route table {rtb} has no route to {network} (its local route was not read)")
+        elif not route.active:
+            message = (
+                f"route table {rtb} of subnet {place.subnet.subnet_id} ({place.group}) sends {network} ({what}) to "
+                f"{route.target}, a blackhole route: delete it"
+            )
+            change = f"aws ec2 delete-route --route-table-id {rtb} --destination-cidr-block {route.destination}"
+            self.outcome.fail(Finding("", message, component_id=rtb, change=change))
+        elif route.target != "local":
+            self.through(place, what, table, route)
+
     def inside(self, place: Place, destinations: list[Place], what: str) -> list[str]:
         """Routes (local) and network ACLs (443 and its return) from a node place to places in the VPC."""
         table = self.table(place)
@@ -180,9 +195,8 @@ class Hops:
             if destination.subnet.subnet_id == place.subnet.subnet_id:
                 continue
             for network in destination.ranges:
-                route = route_for(table, network) if table else None
-                if table and route is not None and route.target != "local":
-                    self.through(place, what, table, route)
+                if table is not None:
+                    self.local(place, table, network, what)
             acl_ids += judge_crossing(self.outcome, self.vpc, place, destination, Protocol.TCP, HTTPS, what) or []
         return acl_ids
 
@@ -209,40 +223,33 @@ class InternetPaths(Hops):
         if not route.active:
             return Exit(table_id=rtb, reason=f"route table {rtb} sends {anywhere} to {route.target}, a blackhole route")
         target = route.target
-        if target.startswith("nat-") and anywhere.version == 4:
+        if target.startswith("nat-"):
             return self._nat(place, table, target)
-        if target.startswith("igw-") or (target.startswith("eigw-") and anywhere.version == 6):
-            sources = place.ranges if anywhere.version == 6 else self._public_addresses(place)
-            if sources is None:
-                return Exit(unknown=True)
-            if not sources:
-                reason = f"route table {rtb} sends {anywhere} to {target}, but {place.group} has no public IPv4 address"
-                return Exit(table_id=rtb, reason=reason)
-            self._leave(place, [])
-            return Exit(ok=True, table_id=rtb, sources=sources)
-        self.through(place, "the internet", table, route)
-        return Exit(unknown=True)
-
-    def _public_addresses(self, place: Place) -> tuple[IPNetwork, ...] | None:
-        """The public IPv4 addresses of the side's nodes in the place's subnet; () when one lacks it;
-        None (noted) for a node group with no running instance."""
+        if not target.startswith("igw-"):
+            self.through(place, "the internet", table, route)
+            return Exit(unknown=True)
         side = place.side
         assert side is not None
         if side.group.from_template:
             self.outcome.unjudged(
                 f"{place.group} runs no instance: whether its nodes get a public IPv4 address is unknown"
             )
-            return None
-        found: list[IPNetwork] = []
-        for node in side.group.nodes:
-            if node.security_group_ids != side.endpoint.security_group_ids:
-                continue
-            if not any(covers(n, a) for a in node.networks for n in place.subnet.networks):
-                continue
-            if not node.public_networks:
-                return ()
-            found.extend(node.public_networks)
-        return tuple(found)
+            return Exit(unknown=True)
+        nodes = [
+            node
+            for node in side.group.nodes
+            if node.security_group_ids == side.endpoint.security_group_ids
+            and any(covers(n, a) for a in node.networks for n in place.subnet.networks)
+        ]
+        lacking = [node.node_id for node in nodes if not node.public_networks]
+        if lacking:
+            reason = (
+                f"route table {rtb} sends {anywhere} to {target}, but {names(lacking)} of {place.group} "
+                "has no public IPv4 address"
+            )
+            return Exit(table_id=rtb, reason=reason)
+        self._leave(place, [])
+        return Exit(ok=True, table_id=rtb, sources=tuple(n for node in nodes for n in node.public_networks))
 
     def _nat(self, place: Place, table: RouteTable, nat_id: str) -> Exit:
         anywhere = self.topology.cluster.anywhere

@@ -9,7 +9,7 @@ import dataclasses
 
 import pytest
 
-from eks_sg_rule.model import IpFamily
+from eks_sg_rule.model import IpFamily, Topology
 from eks_sg_rule.results import CheckResult, Status
 from eks_sg_rule.vpc import VpcEndpoint
 
@@ -400,41 +400,52 @@ V6_SUBNETS = {
 }
 
 
-def v6_topology(node_rules: tuple[object, ...]) -> object:
+def v6_topology(node_rules: tuple[object, ...]) -> Topology:
+    """An ipv6 cluster in dual-stack subnets: nodes with an IPv4 and an IPv6 address each."""
     acls = node_acl(*node_rules)
     acls[0] = network_acl("acl-default", OTHERS, open_rules("0.0.0.0/0", "::/0"), default=True)
     tables = [
-        route_table(
-            "rtb-private",
-            ["subnet-cp1", "subnet-cp2", *NODE_SUBNETS],
-            route("::/0", "eigw-1"),
-            route("2600:1f18::/56", "local"),
-        ),
+        dataclasses.replace(table, routes=(*table.routes, route("2600:1f18::/56", "local"), route("::/0", "eigw-1")))
+        for table in vpc_network().route_tables
     ]
-    vpc = vpc_network(acls=acls, tables=tables, subnets=V6_SUBNETS, endpoints=[])  # type: ignore[arg-type]
+    vpc = vpc_network(acls=acls, tables=tables, subnets=V6_SUBNETS)  # type: ignore[arg-type]
     top = path_topology(
         vpc,
-        node_ips=["2600:1f18:10::a", "2600:1f18:20::a"],
+        node_ips=["10.0.16.10", "2600:1f18:10::a", "10.0.32.10", "2600:1f18:20::a"],
         family=IpFamily.IPV6,
-        control_plane_networks=["2600:1f18:1::/64", "2600:1f18:2::/64"],
-        public_access_cidrs=["::/0"],
+        control_plane_networks=["10.0.0.0/24", "10.0.1.0/24", "2600:1f18:1::/64", "2600:1f18:2::/64"],
+    )
+    # One node per address in path_topology: make it one node per pair (IPv4 and IPv6 on one interface).
+    group = top.node_groups[0]
+    nodes = tuple(
+        dataclasses.replace(node, networks=(*node.networks, *group.nodes[index + 1].networks))
+        for index, node in enumerate(group.nodes)
+        if index % 2 == 0
     )
     cluster_sg = sg("sg-cluster", [everything(sgs=["sg-cluster"])], [everything(cidrs=["0.0.0.0/0", "::/0"])])
-    return dataclasses.replace(top, security_groups={"sg-cluster": cluster_sg})
+    return dataclasses.replace(
+        top, node_groups=(dataclasses.replace(group, nodes=nodes),), security_groups={"sg-cluster": cluster_sg}
+    )
 
 
 def test_an_ipv6_cluster_is_judged_on_its_ipv6_entries() -> None:
     passing = v6_topology(open_rules("0.0.0.0/0", "::/0"))
     for check_id in PATH_IDS:
-        result = judge(passing, check_id)  # type: ignore[arg-type]
+        result = judge(passing, check_id)
         assert result.status is Status.COMPLIANT, (check_id, result.detail)
-    # IPv4 entries only: an IPv6 cluster's traffic meets the `*` rule.
+    # IPv4 entries only: an IPv6 cluster's kubelet traffic meets the `*` rule.
     failing = v6_topology(open_rules("0.0.0.0/0"))
-    result = judge(failing, "NACL_MINIMUM")  # type: ignore[arg-type]
+    result = judge(failing, "NACL_MINIMUM")
     assert result.status is Status.NON_COMPLIANT
     assert any("denies inbound TCP 10250 from 2600:1f18:1::/64 at the default rule *" in m for m in messages(result))
     finding = next(f for f in result.findings if "10250 from 2600:1f18:1::/64" in f.message)
     assert finding.change is not None and "--ipv6-cidr-block 2600:1f18:1::/64" in finding.change
+    # The AWS APIs are reached over IPv4 (their default endpoints have IPv4 addresses only).
+    assert judge(failing, "NODE_EGRESS_AWS_APIS").status is Status.COMPLIANT
+    ipv6_only = v6_topology(open_rules("::/0"))
+    apis = judge(ipv6_only, "NODE_EGRESS_AWS_APIS")
+    assert apis.status is Status.NON_COMPLIANT
+    assert any("denies outbound TCP 443 to 0.0.0.0/0 at the default rule *" in m for m in messages(apis))
 
 
 @pytest.mark.parametrize("check_id", PATH_IDS)
