@@ -26,6 +26,8 @@ Semantics (the README states them from here):
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,9 +35,9 @@ from dataclasses import dataclass, field
 from .ip import IPNetwork, Protocol
 from .model import Topology
 from .nacl import EPHEMERAL, AclBlock, allows_some, blocked
-from .network import PortSet
+from .network import PortSet, covers
 from .results import CheckResult, Finding, Status
-from .sides import WorkerSide, names
+from .sides import MAX_NAMED, WorkerSide, names
 from .vpc import DEFAULT_RULE_NUMBER, NetworkAcl, Subnet, VpcNetwork
 
 MAX_RULE_NUMBER = 32766
@@ -50,10 +52,26 @@ class Outcome:
     cannot: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)
     passes: list[str] = field(default_factory=list)
+    # An ACL finding's message without its purposes -> (its index in `findings`, the purposes).
+    purposes: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
 
     def fail(self, finding: Finding) -> None:
         if all(known.message != finding.message for known in self.findings):
             self.findings.append(finding)
+
+    def fail_acl(self, finding: Finding, purpose: str) -> None:
+        """An ACL finding: one rule blocking the same traffic for several flows is one finding
+        naming every flow ("… (kubelet, API server return traffic)")."""
+        known = self.purposes.get(finding.message)
+        if known is None:
+            self.purposes[finding.message] = (len(self.findings), [purpose])
+            self.findings.append(dataclasses.replace(finding, message=f"{finding.message} ({purpose})"))
+            return
+        index, purposes = known
+        if purpose not in purposes:
+            purposes.append(purpose)
+            message = f"{finding.message} ({', '.join(purposes)})"
+            self.findings[index] = dataclasses.replace(self.findings[index], message=message)
 
     def unjudged(self, note: str) -> None:
         text = note if note.startswith("cannot judge: ") else f"cannot judge: {note}"
@@ -203,6 +221,17 @@ def _widest(block: AclBlock, wide: Iterable[IPNetwork]) -> IPNetwork:
     return min(covering, key=lambda n: n.num_addresses) if covering else block.peer
 
 
+@functools.lru_cache(maxsize=65536)
+def _block(acl: NetworkAcl, egress: bool, protocol: Protocol, ports: PortSet, peer: IPNetwork) -> AclBlock | None:
+    """nacl.blocked, or for "some traffic" (protocol ALL, no ports) nacl.allows_some and then the
+    rule that blocks all traffic; the same question recurs across flows, so it is asked once."""
+    if protocol is Protocol.ALL and not ports:
+        if allows_some(acl, egress, peer):
+            return None
+        return blocked(acl, egress, Protocol.ALL, PortSet.all_ports(), peer)
+    return blocked(acl, egress, protocol, ports, peer)
+
+
 def judge_acl(
     outcome: Outcome,
     vpc: VpcNetwork,
@@ -221,22 +250,17 @@ def judge_acl(
     acl = acl_of(vpc, place.subnet, outcome)
     if acl is None:
         return None
-    blocks: list[AclBlock] = []
-    for peer in peers:
-        if protocol is Protocol.ALL and not ports:
-            if allows_some(acl, egress, peer):
-                continue
-            block = blocked(acl, egress, Protocol.ALL, PortSet.all_ports(), peer)
-        else:
-            block = blocked(acl, egress, protocol, ports, peer)
-        if block is not None:
-            blocks.append(block)
+    peers, wide = tuple(peers), tuple(wide)
+    # What passes for the whole peer subnet passes for every address in it: one question, not one per node.
+    enclosed = wide and all(any(covers(n, p) for n in wide) for p in peers)
+    if enclosed and all(_block(acl, egress, protocol, ports, network) is None for network in wide):
+        return acl.acl_id
+    blocks = [block for peer in peers if (block := _block(acl, egress, protocol, ports, peer)) is not None]
     if not blocks:
         return acl.acl_id
     by_rule: dict[tuple[int, PortSet], list[AclBlock]] = {}
     for block in blocks:
         by_rule.setdefault((block.rule_number, block.ports), []).append(block)
-    wide = tuple(wide)
     for (rule, blocked_ports), group in by_rule.items():
         where = (
             "at the default rule *: add an allow rule"
@@ -244,14 +268,16 @@ def judge_acl(
             else (f"at rule {rule}: add an allow rule numbered below {rule}")
         )
         toward = "to" if egress else "from"
+        cidrs = list(dict.fromkeys(_widest(block, wide) for block in group))
         peer_text = names(str(block.peer) for block in group)
+        if len(group) > MAX_NAMED:
+            peer_text = f"{len(group)} ranges in {names(str(cidr) for cidr in cidrs)}"
         message = (
             f"NACL {acl.acl_id} (subnet {place.subnet.subnet_id}, {place.group}) denies "
-            f"{_traffic_text(protocol, blocked_ports, egress)} {toward} {peer_text} {where} ({purpose})"
+            f"{_traffic_text(protocol, blocked_ports, egress)} {toward} {peer_text} {where}"
         )
-        cidrs = list(dict.fromkeys(_widest(block, wide) for block in group))
         change = " && ".join(acl_entry_command(acl, egress, protocol, blocked_ports, cidr, rule) for cidr in cidrs)
-        outcome.fail(Finding("", message, component_id=acl.acl_id, change=change))
+        outcome.fail_acl(Finding("", message, component_id=acl.acl_id, change=change), purpose)
     return None
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .crossing import Outcome, Place, judge_acl, judge_crossing, subnet_ranges
+from .crossing import Outcome, Place, judge_acl, judge_crossing, subnet_ranges, subnet_ranges_of
 from .ip import IPNetwork, Protocol
 from .model import Topology
 from .nacl import EPHEMERAL
@@ -305,8 +305,8 @@ class InternetPaths(Hops):
         for nat_place in nat:
             hops.append((nat_place, anywhere))
             if nat_place.subnet.subnet_id != place.subnet.subnet_id:
-                inward = place.ranges
-                judge_acl(self.outcome, self.vpc, nat_place, False, Protocol.TCP, HTTPS, inward, INTERNET, place.ranges)
+                inward, subnet = place.ranges, subnet_ranges_of(place)
+                judge_acl(self.outcome, self.vpc, nat_place, False, Protocol.TCP, HTTPS, inward, INTERNET, subnet)
                 judge_acl(
                     self.outcome,
                     self.vpc,
@@ -316,7 +316,7 @@ class InternetPaths(Hops):
                     EPHEMERAL,
                     inward,
                     INTERNET + " return traffic",
-                    place.ranges,
+                    subnet,
                 )
         for hop, peers in hops:
             judge_acl(self.outcome, self.vpc, hop, True, Protocol.TCP, HTTPS, peers, INTERNET, peers)

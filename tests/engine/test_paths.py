@@ -133,7 +133,7 @@ def test_a_nacl_denying_inbound_10250_at_rule_90_fails() -> None:
     assert result.status is Status.NON_COMPLIANT
     expected = (
         "NACL acl-nodes (subnet subnet-n1, nodegroup ng-1) denies inbound TCP 10250 from 10.0.0.0/24 at rule 90: "
-        "add an allow rule numbered below 90 (kubelet)"
+        "add an allow rule numbered below 90 (API server return traffic, kubelet)"
     )
     assert expected in messages(result)
     finding = next(f for f in result.findings if f.message == expected)
