@@ -123,40 +123,40 @@ class ApiPaths(InternetPaths):
             acl_ids = self.inside(place, destinations, "the EKS API (private endpoint)")
             self.outcome.passed(f"{place.group}: EKS API through the private endpoint{_acls(acl_ids)}")
             return
-        exit = self.internet(place)
-        if exit.unknown:
+        way_out = self.internet(place)
+        if way_out.unknown:
             return
-        if not exit.ok:
+        if not way_out.ok:
             message = (
                 f"no route from subnet {place.subnet.subnet_id} ({place.group}) to the public EKS API endpoint of "
-                f"cluster {cluster.name}: {exit.reason}; turn on endpointPrivateAccess or add a NAT gateway"
+                f"cluster {cluster.name}: {way_out.reason}; turn on endpointPrivateAccess or add a NAT gateway"
             )
             change = (
                 f"aws eks update-cluster-config --name {cluster.name} --resources-vpc-config endpointPrivateAccess=true"
             )
-            self.outcome.fail(Finding("", message, component_id=exit.table_id, change=change))
+            self.outcome.fail(Finding("", message, component_id=way_out.table_id, change=change))
             return
-        self.public_access(place, exit)
-        via = f"NAT gateway {exit.nat_id}" if exit.nat_id else "an internet gateway"
+        self.public_access(place, way_out)
+        via = f"NAT gateway {way_out.nat_id}" if way_out.nat_id else "an internet gateway"
         self.outcome.passed(f"{place.group}: EKS API through the public endpoint via {via}")
 
-    def public_access(self, place: Place, exit: Exit) -> None:
+    def public_access(self, place: Place, way_out: Exit) -> None:
         cluster = self.topology.cluster
         allowed = cluster.public_access_cidrs
         if not allowed:
             self.outcome.unjudged(f"publicAccessCidrs of cluster {cluster.name} were not read")
             return
-        if not exit.sources:
-            self.outcome.unjudged(f"the public address of {exit.nat_id or place.group} is unknown")
+        if not way_out.sources:
+            self.outcome.unjudged(f"the public address of {way_out.nat_id or place.group} is unknown")
             return
-        missing = [s for s in exit.sources if not any(covers(cidr, s) for cidr in allowed)]
+        missing = [s for s in way_out.sources if not any(covers(cidr, s) for cidr in allowed)]
         if not missing:
             return
         addresses = ", ".join(str(s.network_address) if s.prefixlen == s.max_prefixlen else str(s) for s in missing)
         plural = "es" if len(missing) > 1 else ""
         whose = (
             f"the nodes' NAT address{plural} {addresses}"
-            if exit.nat_id
+            if way_out.nat_id
             else (f"the address{plural} {addresses} of {place.group}")
         )
         message = f"publicAccessCidrs of cluster {cluster.name} does not include {whose}"
@@ -174,9 +174,9 @@ class ApiPaths(InternetPaths):
                 self.via_interface(place, endpoint, service)
         if not missing:
             return
-        exit = self.internet(place)
-        if exit.ok or exit.unknown:
-            if exit.ok:
+        way_out = self.internet(place)
+        if way_out.ok or way_out.unknown:
+            if way_out.ok:
                 self.outcome.passed(f"{place.group}: {' and '.join(missing)} over the internet")
             return
         table = self.vpc.route_table_of(place.subnet.subnet_id)
@@ -186,7 +186,7 @@ class ApiPaths(InternetPaths):
         gateway = "" if table is None or gateway_endpoint(self.vpc, table) else " and the S3 gateway endpoint"
         message = (
             f"no route from subnet {place.subnet.subnet_id} ({place.group}) to ECR: add interface endpoint{plural} "
-            f"{text}{gateway}, or a NAT gateway ({exit.reason})"
+            f"{text}{gateway}, or a NAT gateway ({way_out.reason})"
         )
         # The endpoints' SG: the cluster SG when the nodes carry it (it admits all from itself), else theirs.
         side = place.side
@@ -200,7 +200,7 @@ class ApiPaths(InternetPaths):
         ]
         if gateway and table is not None:
             commands.append(gateway_command(self.vpc, table))
-        self.outcome.fail(Finding("", message, component_id=exit.table_id, change=" && ".join(commands)))
+        self.outcome.fail(Finding("", message, component_id=way_out.table_id, change=" && ".join(commands)))
 
     def via_interface(self, place: Place, endpoint: VpcEndpoint, service: str) -> None:
         side = place.side
@@ -232,10 +232,10 @@ class ApiPaths(InternetPaths):
         if endpoint is not None:
             self.via_interface(place, endpoint, "s3")
             return
-        exit = self.internet(place)
-        if exit.ok:
+        way_out = self.internet(place)
+        if way_out.ok:
             self.outcome.passed(f"{place.group}: S3 over the internet")
-        if exit.ok or exit.unknown or table is None:
+        if way_out.ok or way_out.unknown or table is None:
             return
         name = self.vpc.service_name("s3")
         command = gateway_command(self.vpc, table)
@@ -248,7 +248,7 @@ class ApiPaths(InternetPaths):
         )
         message = (
             f"no route from subnet {place.subnet.subnet_id} ({place.group}) to S3: {add}, or a NAT gateway "
-            f"({exit.reason})"
+            f"({way_out.reason})"
         )
         self.outcome.fail(Finding("", message, component_id=existing or table.route_table_id, change=command))
 

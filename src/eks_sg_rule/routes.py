@@ -166,7 +166,9 @@ class Hops:
             self.outcome.unjudged(f"could not read {names(unread) or 'the SGs'} of {what}")
             return
         source = Endpoint(side.label, frozenset([worker_owner(self.topology, side)]))
-        message = f"{what} ({names(sg_ids)}) does not admit TCP 443 from {side.label}; allow ingress on {owner}"
+        message = (
+            f"{what} does not admit TCP 443 from {side.label} on its SGs {names(sg_ids)}; allow ingress on {owner}"
+        )
         change = sg_command(Direction.INGRESS, owner, source)
         self.outcome.fail(Finding(owner, message, component_id=component, change=change))
 

@@ -263,8 +263,8 @@ def test_an_endpoint_sg_not_admitting_the_node_sg_fails() -> None:
     assert result.status is Status.NON_COMPLIANT
     finding = next(f for f in result.findings if f.component_id == "vpce-ecr-api")
     assert finding.message == (
-        "VPC endpoint vpce-ecr-api (ecr.api) (sg-vpce) does not admit TCP 443 from nodegroup ng-1 (sg-cluster); "
-        "allow ingress on sg-vpce"
+        "VPC endpoint vpce-ecr-api (ecr.api) does not admit TCP 443 from nodegroup ng-1 (sg-cluster) on its SGs "
+        "sg-vpce; allow ingress on sg-vpce"
     )
     assert finding.security_group_id == "sg-vpce"
     assert finding.change == (

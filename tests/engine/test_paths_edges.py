@@ -85,7 +85,7 @@ def test_the_private_endpoint_needs_the_control_plane_sg_to_admit_the_nodes() ->
     assert result.status is Status.NON_COMPLIANT
     finding = next(f for f in result.findings if f.security_group_id == "sg-cp")
     assert finding.message == (
-        "the control plane (sg-cluster, sg-cp) does not admit TCP 443 from nodegroup ng-1 (sg-cluster); "
+        "the control plane does not admit TCP 443 from nodegroup ng-1 (sg-cluster) on its SGs sg-cluster, sg-cp; "
         "allow ingress on sg-cp"
     )
     assert finding.change == (
