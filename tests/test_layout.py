@@ -11,9 +11,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "eks_sg_rule"
 # Modules that decide (verdicts, plans, topology): testable without AWS, importable anywhere.
 PURE = (
+    "apis",
     "arns",
     "assembly",
     "checks",
+    "crossing",
     "evaluate",
     "interfaces",
     "ip",
@@ -21,12 +23,15 @@ PURE = (
     "nacl",
     "names",
     "network",
+    "paths",
     "plan",
     "plan_paths",
     "requirements",
     "results",
+    "routes",
     "settings",
     "severity",
+    "sides",
     "vpc",
 )
 FORBIDDEN = ("boto3", "botocore", "aws_lambda_powertools", "rdklib", "eks_sg_rule.aws")
