@@ -86,6 +86,8 @@ class Seeder:
         self.eks = eks
         self.account_id = account_id
         self.region = region
+        # (cluster, managed node group) -> the instances managed_instances started for it.
+        self._managed_nodes: dict[tuple[str, str], int] = {}
         self.vpc_id = ec2.create_vpc(CidrBlock=vpc_cidr)["Vpc"]["VpcId"]
         self.subnets = [
             ec2.create_subnet(VpcId=self.vpc_id, CidrBlock=cidr, AvailabilityZone=f"{region}{zone}")["Subnet"][
@@ -198,14 +200,16 @@ class Seeder:
             ids.extend(instance["InstanceId"] for instance in reservation["Instances"])
         return tuple(ids)
 
-    def managed_nodegroup(self, cluster: str, name: str, launch_template: dict[str, str] | None = None) -> None:
+    def managed_nodegroup(
+        self, cluster: str, name: str, launch_template: dict[str, str] | None = None, desired_size: int = 2
+    ) -> None:
         kwargs: dict[str, Any] = {"launchTemplate": launch_template} if launch_template else {}
         self.eks.create_nodegroup(
             clusterName=cluster,
             nodegroupName=name,
             nodeRole=ROLE.format(account=self.account_id, name=f"{cluster}-node-role"),
             subnets=self.subnets,
-            scalingConfig={"minSize": 0, "maxSize": 6, "desiredSize": 2},
+            scalingConfig={"minSize": 0, "maxSize": max(6, desired_size), "desiredSize": desired_size},
             **kwargs,
         )
         drop_invented_remote_access_sg(self.account_id, self.region, cluster, name)
@@ -223,7 +227,7 @@ class Seeder:
         Auto Scaling group the node group lists in resources.autoScalingGroups, with EKS's tags."""
         described = self.eks.describe_nodegroup(clusterName=cluster, nodegroupName=nodegroup)["nodegroup"]
         auto_scaling_group = described["resources"]["autoScalingGroups"][0]["name"]
-        return self.instances(
+        started = self.instances(
             count,
             group_ids,
             {
@@ -235,6 +239,16 @@ class Seeder:
             subnets,
             ipv6,
         )
+        # EKS's DescribeNodegroup reports the size it keeps: scalingConfig.desiredSize is the number
+        # of nodes the node group runs once stable (the sweep compares it with the nodes it found).
+        size = self._managed_nodes.get((cluster, nodegroup), 0) + len(started)
+        self._managed_nodes[(cluster, nodegroup)] = size
+        self.eks.update_nodegroup_config(
+            clusterName=cluster,
+            nodegroupName=nodegroup,
+            scalingConfig={"minSize": 0, "maxSize": max(6, size), "desiredSize": size},
+        )
+        return started
 
     def attach_pod_interface(self, instance_id: str, subnet: str, group_ids: list[str], device_index: int = 1) -> str:
         """A secondary network interface for pods, as the VPC CNI attaches it (with custom networking:
@@ -353,7 +367,7 @@ class Seeder:
         self.managed_nodegroup(name, "ng-general")
         instances = self.managed_instances(name, "ng-general", nodes, [cluster_sg])
         # A spot node group scaled to zero whose launch template names no SG: its nodes get the cluster SG.
-        self.managed_nodegroup(name, "ng-spot", self.launch_template(f"{name}-ng-spot", []))
+        self.managed_nodegroup(name, "ng-spot", self.launch_template(f"{name}-ng-spot", []), desired_size=0)
         return SeededCluster(name, cluster_sg, (control_plane,), (), instances, node_groups=2)
 
     def kubelet_blocked(self, name: str = "kubelet-blocked", nodes: int = 2, groups: int = 1) -> SeededCluster:

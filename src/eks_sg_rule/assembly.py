@@ -81,6 +81,29 @@ class ClusterReads:
         """The Auto Scaling groups EKS lists for the cluster's managed node groups."""
         return frozenset(asg for groups in self.auto_scaling_groups.values() for asg in groups)
 
+    def unaccounted_auto_scaling_groups(self, running_by_group: Mapping[str, int]) -> frozenset[str]:
+        """The Auto Scaling groups of the managed node groups whose nodes the instances already read
+        may not all be: where a managed node whose EKS-set tags were removed can still hide.
+
+        `running_by_group`: Auto Scaling group name -> running instances already read in it. A managed
+        node group is accounted for when DescribeNodegroup says `status` ACTIVE and its
+        `scalingConfig.desiredSize` equals the running instances read in its Auto Scaling groups
+        (`resources.autoScalingGroups`); any other node group's groups are returned: a missing or
+        non-numeric desiredSize, fewer instances (a node not read yet: pending, or its tags
+        removed), more (the size in transition: a scale-in draining nodes, or a scale-up EKS has not
+        reflected yet), or any other status (UPDATING replaces nodes beside the old ones). EKS API
+        reference, DescribeNodegroup (Nodegroup.status, NodegroupScalingConfig.desiredSize).
+        """
+        groups = self.auto_scaling_groups
+        unaccounted: set[str] = set()
+        for nodegroup in self.nodegroups:
+            own = groups.get(str(nodegroup.get("nodegroupName")), frozenset())
+            desired = (nodegroup.get("scalingConfig") or {}).get("desiredSize")
+            running = sum(running_by_group.get(asg, 0) for asg in own)
+            if nodegroup.get("status") != "ACTIVE" or type(desired) is not int or running != desired:
+                unaccounted |= own
+        return frozenset(unaccounted)
+
     def member(self, running: RunningNode, managed_groups: frozenset[str]) -> Node | None:
         """The running instance as this cluster's node with its membership evidence, or None.
 

@@ -13,6 +13,7 @@ the region's size. The reads themselves are aws.reads; what they make of the rec
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -75,17 +76,28 @@ def node_queries(reads: Iterable[ClusterReads]) -> list[tuple[str, list[str]]]:
     ]
 
 
-def sweep_queries(auto_scaling_groups: Iterable[str]) -> list[tuple[str, list[str]]]:
-    """(filter name, values) that find the running instances of the region a cluster could claim
-    (`ClusterReads.member`), rather than every instance of the region: any `kubernetes.io/cluster/*`
-    or cluster-name (CLUSTER_NAME_TAGS) tag key, in one filter (EC2 filter values take `*` wildcards;
-    values of one filter are ORed), and the clusters' managed node groups' Auto Scaling groups. The
-    caller keeps those that name one of the clusters or sit in one of those groups, nothing else; so
-    memory follows the EKS footprint."""
-    return [
-        ("tag-key", [CLUSTER_TAG_PREFIX + "*", *CLUSTER_NAME_TAGS]),
-        ("tag:aws:autoscaling:groupName", sorted(auto_scaling_groups)),
-    ]
+def sweep_queries(
+    reads: Iterable[ClusterReads], tagged: Iterable[RunningNode] | None = None
+) -> list[tuple[str, list[str]]]:
+    """(filter name, values) of the sweep's reads of running instances: those of the region a cluster
+    could claim (`ClusterReads.member`), rather than every instance of the region, in two steps.
+
+    First (`tagged` None): any `kubernetes.io/cluster/*` or cluster-name (CLUSTER_NAME_TAGS) tag
+    key, in one filter (EC2 filter values take `*` wildcards; values of one filter are ORed): every
+    node EKS tags, managed nodes included. Then (`tagged`: what the first step kept): the Auto
+    Scaling groups of the managed node groups it may not have found every node of
+    (`ClusterReads.unaccounted_auto_scaling_groups`: not ACTIVE, or a running count in their groups
+    other than their desiredSize), where a managed node whose EKS-set tags were removed can hide
+    (`aws:autoscaling:groupName` cannot be removed); an empty list, so no call, when every managed
+    node group is accounted for. The caller keeps those that name one of the clusters or sit in one
+    of their managed node groups' Auto Scaling groups, nothing else; so memory follows the EKS
+    footprint.
+    """
+    if tagged is None:
+        return [("tag-key", [CLUSTER_TAG_PREFIX + "*", *CLUSTER_NAME_TAGS])]
+    running_by_group = Counter(r.auto_scaling_group for r in tagged if r.auto_scaling_group)
+    groups = {asg for r in reads for asg in r.unaccounted_auto_scaling_groups(running_by_group)}
+    return [("tag:aws:autoscaling:groupName", sorted(groups))] if groups else []
 
 
 def query_nodes(
@@ -162,7 +174,8 @@ class Discovery:
         """Read every cluster of the region (the sweep), or only the named ones and what they share.
 
         Sweep (`clusters=None`): EKS ListClusters, every cluster, and the running instances any of
-        them could claim (`_sweep_nodes`: by tag key and Auto Scaling group filters, not the whole region).
+        them could claim (`_sweep_nodes`: by tag key, then by the Auto Scaling groups of the managed
+        node groups the tag keys did not account for; not the whole region).
         Named: those clusters, their nodes by tag and Auto Scaling group filters, and, to know which
         other clusters use one of their SGs, the network interfaces that carry those SGs
         (`ClusterUsers`); every cluster found that way is read as well, and the clusters sharing
@@ -269,13 +282,16 @@ class Discovery:
         return query_nodes(self.ec2, node_queries(reads))
 
     def _sweep_nodes(self, reads: Mapping[str, ClusterReads]) -> list[RunningNode]:
-        """The running instances of the region that one of these clusters could claim (sweep_queries)."""
+        """The running instances of the region that one of these clusters could claim (sweep_queries:
+        the tag keys, then the Auto Scaling groups of the managed node groups not yet accounted for)."""
         groups = {asg for r in reads.values() for asg in r.managed_auto_scaling_groups}
-        return query_nodes(
-            self.ec2,
-            sweep_queries(groups),
-            keep=lambda r: bool(r.clusters & reads.keys()) or r.auto_scaling_group in groups,
-        )
+
+        def keep(running: RunningNode) -> bool:
+            return bool(running.clusters & reads.keys()) or running.auto_scaling_group in groups
+
+        tagged = query_nodes(self.ec2, sweep_queries(reads.values()), keep)
+        untagged = query_nodes(self.ec2, sweep_queries(reads.values(), tagged), keep)
+        return list({r.node.node_id: r for r in (*tagged, *untagged)}.values())
 
     def _assemble(self, cluster_reads: Mapping[str, ClusterReads], running: list[RunningNode]) -> dict[str, Topology]:
         """Topologies without SG rules yet: the clusters' subnets (ec2:DescribeSubnets), VPCs, nodes and
