@@ -51,7 +51,9 @@ class ConfigItem:
     """What the rule needs of a configuration item, whichever style it came in.
 
     `security_group`: the SG an AWS::EC2::SecurityGroup item records, as the item says it (the rule
-    judges SGs from live reads; a notification only names the SG to re-judge).
+    judges SGs from live reads; a notification only names the SG to re-judge). `cluster`: an
+    AWS::EKS::Cluster item's cluster, its endpoint access (ResourcesVpcConfig.EndpointPublicAccess,
+    EndpointPrivateAccess, PublicAccessCidrs) included (aws.shapes.cluster_from_config).
     """
 
     resource_type: str
