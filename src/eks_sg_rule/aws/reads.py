@@ -4,7 +4,8 @@ Every read is batched or paginated: nothing here is called once per SG or per in
 template version, a prefix list and a node group are read one at a time, as their APIs require).
 A resource that is gone reads as None (or is absent from the result); any other failure raises
 DiscoveryError naming the IAM action. The IAM policy of the rule function grants exactly the EKS
-and EC2 calls made here, the remediation's also the IAM one (iam:GetRole, a role or two per
+and EC2 calls made here; the remediation's grants them but NetworkPath's (vpc_networks: its
+discovery never turns NetworkPath on) and also the IAM one (iam:GetRole, a role or two per
 remediated cluster); tests/deploy/test_templates.py reads this file.
 """
 
