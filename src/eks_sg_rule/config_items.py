@@ -59,7 +59,9 @@ class ConfigItem:
     """What the rule needs of a configuration item, whichever style it came in.
 
     `security_group`: the SG an AWS::EC2::SecurityGroup item records, as the item says it (the rule
-    judges SGs from live reads; a notification only names the SG to re-judge).
+    judges SGs from live reads; a notification only names the SG to re-judge). `cluster`: an
+    AWS::EKS::Cluster item's cluster, its endpoint access (ResourcesVpcConfig.EndpointPublicAccess,
+    EndpointPrivateAccess, PublicAccessCidrs) included (aws.shapes.cluster_from_config).
     `vpc_id`: for a VPC_COMPONENT_TYPES item, its VPC (`configuration.vpcId`, else a relationship to
     an AWS::EC2::VPC); None when the item carries neither (deleted, not recorded, oversized).
     """

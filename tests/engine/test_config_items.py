@@ -94,6 +94,28 @@ def test_eks_item_in_pascal_case_with_and_without_cluster_sg() -> None:
     assert cluster.control_plane_sg_ids == ("sg-0123456789abcdef0", "sg-0fedcba9876543210")
 
 
+def test_eks_item_endpoint_access_in_the_schemas_spelling() -> None:
+    """The AWS Config resource schema (schema/AWS_EKS_Cluster.properties.json) names
+    ResourcesVpcConfig.EndpointPublicAccess, EndpointPrivateAccess and PublicAccessCidrs; the rdk
+    sample carries none of them, which reads as EKS's defaults."""
+    schema = json.loads((SAMPLES / "schema" / "AWS_EKS_Cluster.properties.json").read_text())
+    for field in ("EndpointPublicAccess", "EndpointPrivateAccess", "PublicAccessCidrs"):
+        assert f"configuration.ResourcesVpcConfig.{field}" in schema
+    raw = sample("AWS_EKS_Cluster.rdk-example-ci.json")
+    cluster = normalise(raw).cluster
+    assert cluster is not None
+    assert (cluster.endpoint_public_access, cluster.endpoint_private_access) == (True, False)
+    assert [str(n) for n in cluster.public_access_cidrs] == ["0.0.0.0/0"]
+
+    raw["configuration"]["ResourcesVpcConfig"].update(
+        EndpointPublicAccess=True, EndpointPrivateAccess=True, PublicAccessCidrs=["203.0.113.7/32"]
+    )
+    cluster = normalise(raw).cluster
+    assert cluster is not None
+    assert (cluster.endpoint_public_access, cluster.endpoint_private_access) == (True, True)
+    assert [str(n) for n in cluster.public_access_cidrs] == ["203.0.113.7/32"]
+
+
 def test_deleted_items_have_no_model() -> None:
     raw = sample("AWS_EKS_Cluster.rdk-example-ci.json")
     raw.update(configuration=None, configurationItemStatus="ResourceDeleted")

@@ -4,7 +4,8 @@ Every read is batched or paginated: nothing here is called once per SG or per in
 template version, a prefix list and a node group are read one at a time, as their APIs require).
 A resource that is gone reads as None (or is absent from the result); any other failure raises
 DiscoveryError naming the IAM action. The IAM policy of the rule function grants exactly the EKS
-and EC2 calls made here, the remediation's also the IAM one (iam:GetRole, a role or two per
+and EC2 calls made here; the remediation's grants them but NetworkPath's (vpc_networks: its
+discovery never turns NetworkPath on) and also the IAM one (iam:GetRole, a role or two per
 remediated cluster); tests/deploy/test_templates.py reads this file.
 """
 
@@ -20,6 +21,7 @@ from ..assembly import RunningNode
 from ..interfaces import CONTROL_PLANE_DESCRIPTION
 from ..ip import IPNetwork
 from ..model import Carrier, SecurityGroup
+from ..vpc import VpcNetwork
 from .calls import failure, filter_sets, not_found, pages_of
 from .shapes import (
     carrier_from_api,
@@ -29,6 +31,7 @@ from .shapes import (
     security_group_from_api,
     subnet_networks,
 )
+from .vpc_shapes import VpcParts
 
 PAGE_SIZE = 1000
 
@@ -205,6 +208,37 @@ def control_plane_interfaces(ec2: Any, vpc_id: str) -> list[Carrier]:
     ]
     pages = pages_of("ec2", ec2, "describe_network_interfaces", Filters=filters, IncludeManagedResources=True)
     return [carrier_from_api(raw) for page in pages for raw in page.get("NetworkInterfaces", ())]
+
+
+# NAT gateways that carry traffic now or soon; deleting, deleted and failed ones carry none.
+NAT_GATEWAY_LIVE = {"Name": "state", "Values": ["available", "pending"]}
+ROUTE_TABLE_PAGE_SIZE = 100  # DescribeRouteTables accepts MaxResults 5-100
+
+
+def vpc_networks(ec2: Any, vpc_ids: Iterable[str], region: str) -> dict[str, VpcNetwork]:
+    """VPC id -> its network layer (vpc.VpcNetwork, services named for `region`), for these VPCs only:
+    ec2:DescribeSubnets, DescribeNetworkAcls, DescribeRouteTables, DescribeVpcEndpoints (any state)
+    and DescribeNatGateways (state available or pending), each with the `vpc-id` filter (`Filter` for
+    DescribeNatGateways) per 200 VPCs and paginated: a few calls per 200 VPCs, never per subnet, node
+    or cluster. Every VPC asked about is in the result; one without a network ACL or a route table in
+    the answers (deleted meanwhile) says so in `unread`. Raises DiscoveryError naming the action."""
+    found = VpcParts(sorted(set(vpc_ids)))
+    for filters in filter_sets("vpc-id", found.vpc_ids):
+        config = {"PageSize": PAGE_SIZE}
+        for page in pages_of("ec2", ec2, "describe_subnets", Filters=filters, PaginationConfig=config):
+            found.add("subnets", page.get("Subnets"))
+        for page in pages_of("ec2", ec2, "describe_network_acls", Filters=filters, PaginationConfig=config):
+            found.add("network_acls", page.get("NetworkAcls"))
+        tables = {"PageSize": ROUTE_TABLE_PAGE_SIZE}
+        for page in pages_of("ec2", ec2, "describe_route_tables", Filters=filters, PaginationConfig=tables):
+            found.add("route_tables", page.get("RouteTables"))
+        for page in pages_of("ec2", ec2, "describe_vpc_endpoints", Filters=filters, PaginationConfig=config):
+            found.add("endpoints", page.get("VpcEndpoints"))
+    for filters in filter_sets("vpc-id", found.vpc_ids, NAT_GATEWAY_LIVE):
+        config = {"PageSize": PAGE_SIZE}
+        for page in pages_of("ec2", ec2, "describe_nat_gateways", Filter=filters, PaginationConfig=config):
+            found.add("nat_gateways", page.get("NatGateways"))
+    return {vpc_id: found.network(vpc_id, region) for vpc_id in found.vpc_ids}
 
 
 # --- IAM (the remediation only: never the rule's evaluation) -------------------------------------
