@@ -40,6 +40,7 @@ from .aws.calls import DiscoveryError
 from .aws.clients import client_config
 from .aws.writes import ApplyFailed
 from .discovery import Discovery
+from .evaluate import CLUSTER_TYPE, component_type
 from .invocation import InvocationRefused, Target, invocation_target
 from .model import Snapshot, Topology, sg_usage
 from .names import ACCOUNT_ID, CLUSTER_NAME, ROLE_NAME, SECURITY_GROUP_ID, role_arn
@@ -320,6 +321,14 @@ def _clusters_for(request: Request, discovery: Discovery) -> tuple[list[str], Sn
     snapshot = discovery.snapshot()
     if request.scope.only_security_group is None:
         topology = snapshot.topologies.get(request.resource_id)
+        kind = component_type(request.resource_id)
+        if topology is None and kind != CLUSTER_TYPE:
+            # A network-path component (NetworkPath) the rule found NON_COMPLIANT: never written.
+            raise RemediationFailed(
+                f"{request.resource_id} is no cluster here but a network-path component ({kind}): network "
+                "ACLs, routes, VPC endpoints and NAT gateways are never changed by the remediation; make the "
+                "change the rule's annotation names (eks-sg-rule fix --network-path prints it), nothing changed"
+            )
         if topology is not None and request.also_matching is not None and (why := request.refusal(topology)):
             raise RemediationFailed(why)
         return [request.resource_id], snapshot

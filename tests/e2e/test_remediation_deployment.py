@@ -177,3 +177,19 @@ def test_a_function_without_its_settings_never_writes(
     with pytest.raises(DeploymentInvalid, match="TRUST_NODE_TAGS must be true or false"):
         lambda_handler({"ResourceId": "c1"}, lambda_context)
     assert issubclass(DeploymentInvalid, RemediationError)
+
+
+@pytest.mark.parametrize(
+    "component", ["acl-0a1b2c3d4e5f60718", "rtb-0a1b2c3d", "vpce-0a1b2c3d4e5f60718", "nat-0a1b2c3d"]
+)
+def test_a_network_path_component_is_never_remediated(
+    seeder: Seeder, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch, component: str
+) -> None:
+    """With NetworkPath, the rule reports network ACLs, route tables, VPC endpoints and NAT gateways;
+    a remediation started on one of them fails naming it and changes nothing (issue 17)."""
+    seeder.kubelet_blocked()
+    deploy(monkeypatch, WIDEST)
+    before = every_sg(seeder)
+    with pytest.raises(RemediationFailed, match=f"{component} is no cluster here but a network-path component"):
+        lambda_handler({"ResourceId": component, "DryRun": False}, lambda_context)
+    assert every_sg(seeder) == before
