@@ -305,3 +305,31 @@ def seed_network_paths(
         vpc_ids=(paths_vpc, private_vpc),
         components={**paths_components, **private_components},
     )
+
+
+def give_network_layer(seeder: Seeder, public_cidr: str, nat_address: str) -> dict[str, str]:
+    """The network layer of a production VPC around its clusters (the bench's scaled account, one per
+    VPC): the Seeder's subnets routed to a NAT gateway (at `nat_address`) in a public subnet
+    `public_cidr` with an internet gateway, the S3 gateway endpoint on their route table, ECR's api
+    and dkr interface endpoints in them, and a network ACL allowing the required flows
+    (node_acl_rules of the VPC's CIDR) on them. Every cluster of the Seeder then passes every path
+    check. Returns the components by role."""
+    layer = NetworkLayer(seeder)
+    vpc_cidr = str(seeder.ec2.describe_vpcs(VpcIds=[seeder.vpc_id])["Vpcs"][0]["CidrBlock"])
+    public = layer.subnets((public_cidr,))
+    gateway = layer.internet_gateway()
+    public_routes = layer.route_table(public, [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": gateway}])
+    nat = layer.nat_gateway(public[0], nat_address)
+    subnets = list(seeder.subnets)
+    routes = layer.route_table(subnets, [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": nat}])
+    endpoint_sg, ecr_api, ecr_dkr = layer.ecr_endpoints(subnets, vpc_cidr)
+    return {
+        "public route table": public_routes,
+        "NAT gateway": nat,
+        "node route table": routes,
+        "S3 gateway endpoint": layer.s3_gateway_endpoint([routes]),
+        "ECR api interface endpoint": ecr_api,
+        "ECR dkr interface endpoint": ecr_dkr,
+        "ECR endpoints' SG": endpoint_sg,
+        "node network ACL": layer.network_acl(subnets, node_acl_rules(vpc_cidr)),
+    }
