@@ -11,18 +11,24 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "eks_sg_rule"
 # Modules that decide (verdicts, plans, topology): testable without AWS, importable anywhere.
 PURE = (
+    "apis",
     "assembly",
     "checks",
+    "crossing",
     "evaluate",
     "interfaces",
     "ip",
     "model",
+    "nacl",
     "names",
     "network",
+    "paths",
     "plan",
     "requirements",
     "results",
+    "routes",
     "settings",
+    "sides",
     "vpc",
 )
 FORBIDDEN = ("boto3", "botocore", "aws_lambda_powertools", "rdklib", "eks_sg_rule.aws")

@@ -3,68 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
-from .ip import IPNetwork
-from .model import OWNED, Membership, NodeGroup, Permission, Topology
+from .model import OWNED, Membership, Permission, Topology
 from .names import CLUSTER_TAG_PREFIX
 from .network import Endpoint, PortSet, Reach, reach
-from .requirements import Check, Direction, Flow, Kind, NodeInterfaces, Party, Traffic
+from .paths import judge_paths
+from .requirements import Check, Direction, Flow, Kind, Party, Traffic
 from .results import CheckResult, Finding, Gap, Status
-
-MAX_NAMED = 3
-
-
-@dataclass(frozen=True, slots=True)
-class WorkerSide:
-    """The interfaces of one kind (primary, or pod interface) of one node group that carry the
-    same SGs: they are judged as one. `endpoint.networks` are already of the cluster's family."""
-
-    group: NodeGroup
-    endpoint: Endpoint
-    primary: bool = True
-
-    @property
-    def label(self) -> str:
-        sgs = ", ".join(sorted(self.endpoint.security_group_ids)) or "no SG"
-        kind = "" if self.primary else " pod interfaces"
-        return f"{self.group.label}{kind} ({sgs})"
-
-
-def worker_sides(topology: Topology) -> list[WorkerSide]:
-    """One side per (node group, interface kind, SG set), in node-group order, primaries first.
-
-    Addresses are kept only in the cluster's address family; a side with none of that family is
-    given the family's whole range, so only a rule open to all of it (0.0.0.0/0, ::/0) covers it.
-    """
-    cluster = topology.cluster
-    sides: list[WorkerSide] = []
-    for group in topology.node_groups:
-        by_sgs: dict[tuple[bool, frozenset[str]], list[IPNetwork]] = {}
-        for node in group.nodes:
-            by_sgs.setdefault((True, node.security_group_ids), []).extend(cluster.addresses(node.networks))
-            for interface in node.pod_interfaces:
-                key = (False, interface.security_group_ids)
-                by_sgs.setdefault(key, []).extend(cluster.addresses(interface.networks))
-        for (primary, sg_ids), networks in sorted(by_sgs.items(), key=lambda item: not item[0][0]):
-            addresses = tuple(dict.fromkeys(networks)) or (cluster.anywhere,)
-            sides.append(WorkerSide(group, Endpoint(group.label, sg_ids, addresses), primary))
-    return sides
-
-
-def _selected(sides: list[WorkerSide], interfaces: NodeInterfaces, like: WorkerSide | None = None) -> list[WorkerSide]:
-    """The sides a flow judges: primaries only, all, or (worker to worker) those of `like`'s kind."""
-    if interfaces is NodeInterfaces.PRIMARY:
-        return [side for side in sides if side.primary]
-    if interfaces is NodeInterfaces.SAME_KIND and like is not None:
-        return [side for side in sides if side.primary == like.primary]
-    return sides
-
-
-def names(items: Iterable[str]) -> str:
-    listed = list(dict.fromkeys(items))
-    shown = ", ".join(listed[:MAX_NAMED])
-    return shown + (f" +{len(listed) - MAX_NAMED} more" if len(listed) > MAX_NAMED else "")
+from .sides import WorkerSide, names, worker_owner, worker_sides
+from .sides import selected as _selected
 
 
 class Judge:
@@ -103,6 +50,8 @@ class Judge:
                 "group, no Fargate profile): cannot judge",
                 cannot_judge=True,
             )
+        if check.network_path:
+            return judge_paths(self.topology, check)
         findings = self._flows(check) if check.kind is Kind.FLOWS else _JUDGEMENTS[check.kind](self)
         if check.kind is Kind.DEDICATED and not findings and self.topology.unread_clusters:
             return CheckResult(
@@ -172,13 +121,7 @@ class Judge:
 
     def worker_owner(self, side: WorkerSide) -> str:
         """The node SG a missing rule belongs on: the node's tagged SG, else its own, else the cluster SG."""
-        own = sorted(side.endpoint.security_group_ids - {self.cluster.cluster_sg_id})
-        tagged = [sg for sg in own if self.tag_key in self.tags(sg)]
-        if tagged:
-            return tagged[0]
-        if own:
-            return own[0]
-        return self.cluster.cluster_sg_id or ""
+        return worker_owner(self.topology, side)
 
     def tags(self, sg_id: str) -> dict[str, str]:
         """The SG's tags ({} when it could not be read)."""

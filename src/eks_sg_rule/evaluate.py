@@ -17,6 +17,13 @@ from .settings import Settings
 
 CLUSTER_TYPE = "AWS::EKS::Cluster"
 SECURITY_GROUP_TYPE = "AWS::EC2::SecurityGroup"
+# The network-path components (NetworkPath) by id prefix, as AWS Config names their resource types.
+COMPONENT_TYPES = {
+    "acl-": "AWS::EC2::NetworkAcl",
+    "rtb-": "AWS::EC2::RouteTable",
+    "vpce-": "AWS::EC2::VPCEndpoint",
+    "nat-": "AWS::EC2::NatGateway",
+}
 MAX_ANNOTATION = 256
 
 
@@ -75,7 +82,7 @@ def _grouped(results: list[CheckResult]) -> str:
 def judge_cluster(topology: Topology, settings: Settings) -> ClusterVerdict:
     cluster = topology.cluster
     judge = Judge(topology, settings.exempt_sg_ids)
-    results = tuple(judge.judge(check) for check in checks_for(settings.level))
+    results = tuple(judge.judge(check) for check in checks_for(settings.level, settings.network_path))
     failed = [r for r in results if r.status is Status.NON_COMPLIANT]
     unjudged = [r for r in results if r.cannot_judge]
     unresolved = "; ".join(topology.unresolved)
@@ -138,6 +145,60 @@ def _sg_evaluation(sg_id: str, verdicts: list[ClusterVerdict], settings: Setting
     return ResourceEvaluation(SECURITY_GROUP_TYPE, sg_id, Status.COMPLIANT, annotation, tuple(checks))
 
 
+def component_type(component_id: str) -> str:
+    """The AWS Config resource type of a network-path component by its id: acl- AWS::EC2::NetworkAcl,
+    rtb- AWS::EC2::RouteTable, vpce- AWS::EC2::VPCEndpoint, nat- AWS::EC2::NatGateway; anything else
+    (the cluster's name, for its publicAccessCidrs) is the cluster, AWS::EKS::Cluster."""
+    for prefix, resource_type in COMPONENT_TYPES.items():
+        if component_id.startswith(prefix):
+            return resource_type
+    return CLUSTER_TYPE
+
+
+def _component_evaluations(verdicts: list[ClusterVerdict]) -> list[ResourceEvaluation]:
+    """One evaluation per network-path component (acl-, rtb-, vpce-, nat-) on a path a path check
+    judged: NON_COMPLIANT with the findings that name it; NOT_APPLICABLE when a check whose paths
+    cross it could not judge them; else COMPLIANT. None without path results (NetworkPath off)."""
+    by_component: dict[str, list[tuple[ClusterVerdict, CheckResult]]] = {}
+    for verdict in verdicts:
+        for result in verdict.results:
+            named = [f.component_id for f in result.findings if f.component_id]
+            for component_id in dict.fromkeys([*result.components, *named]):
+                if component_type(component_id) != CLUSTER_TYPE:
+                    by_component.setdefault(component_id, []).append((verdict, result))
+    evaluations = []
+    for component_id, uses in by_component.items():
+        several = len({verdict.topology.cluster.name for verdict, _ in uses}) > 1
+        checks: list[CheckResult] = []
+        failures: list[str] = []
+        unjudged: list[str] = []
+        for verdict, result in uses:
+            prefix = f"{verdict.topology.cluster.name}: " if several else ""
+            own = tuple(f for f in result.findings if f.component_id == component_id)
+            if own:
+                detail = prefix + "; ".join(dict.fromkeys(f.message for f in own))
+                checks.append(
+                    CheckResult(result.check_id, Status.NON_COMPLIANT, detail, own, components=(component_id,))
+                )
+                failures.append(f"{result.check_id}: {detail}")
+            elif result.cannot_judge:
+                checks.append(CheckResult(result.check_id, Status.NOT_APPLICABLE, prefix + result.detail))
+                unjudged.append(f"{result.check_id}: {prefix}{result.detail}")
+            else:
+                text = f"{prefix}nothing blocks the required paths through {component_id}"
+                checks.append(CheckResult(result.check_id, Status.COMPLIANT, text))
+        resource_type = component_type(component_id)
+        if failures:
+            status, detail = Status.NON_COMPLIANT, "; ".join(failures)
+        elif unjudged:
+            status, detail = Status.NOT_APPLICABLE, "; ".join(unjudged)
+        else:
+            clusters = ", ".join(dict.fromkeys(verdict.topology.cluster.name for verdict, _ in uses))
+            status, detail = Status.COMPLIANT, f"nothing blocks the required paths through {component_id} ({clusters})"
+        evaluations.append(ResourceEvaluation(resource_type, component_id, status, detail, tuple(checks)))
+    return evaluations
+
+
 def _sg_users(
     verdicts: list[ClusterVerdict], snapshot: Snapshot, settings: Settings, usage: Mapping[str, list[str]]
 ) -> dict[str, list[ClusterVerdict]]:
@@ -198,4 +259,5 @@ def evaluate(
         for sg_id in requested_sgs
         if sg_id not in by_sg
     )
+    evaluations.extend(_component_evaluations(verdicts))
     return evaluations
