@@ -24,6 +24,10 @@ from .model import (
     Topology,
     sg_usage,
 )
+from .vpc import VpcNetwork
+
+# The interface endpoints' SGs matter only while they can carry traffic.
+CARRYING_STATES = frozenset({"available"})
 
 # (node group kind, node group name) -> the nodes found running in it.
 Grouped = dict[tuple[NodeGroupKind, str], list[Node]]
@@ -240,6 +244,59 @@ def prefix_list_ids(topologies: Iterable[Topology], groups: Mapping[str, Securit
     return sorted(wanted)
 
 
+def vpc_ids(topologies: Iterable[Topology]) -> list[str]:
+    """The VPCs of these topologies' clusters (those known), sorted: whose network layer to read."""
+    return sorted({t.cluster.vpc_id for t in topologies if t.cluster.vpc_id})
+
+
+def endpoint_sg_ids(vpcs: Iterable[VpcNetwork]) -> set[str]:
+    """The SGs of the VPCs' interface endpoints (Groups of DescribeVpcEndpoints): read with the role SGs,
+    so the path checks see what an endpoint admits."""
+    return {
+        sg
+        for vpc in vpcs
+        for endpoint in vpc.endpoints
+        if endpoint.endpoint_type == "Interface"
+        for sg in endpoint.security_group_ids
+    }
+
+
+def network_prefix_list_ids(vpcs: Iterable[VpcNetwork], groups: Mapping[str, SecurityGroup]) -> set[str]:
+    """The managed prefix lists the network-path checks need: each S3 gateway endpoint's route
+    destination (DestinationPrefixListId of a route whose target is the endpoint) and those the
+    interface endpoints' SG rules name."""
+    wanted: set[str] = set()
+    for vpc in vpcs:
+        gateways = {
+            e.endpoint_id
+            for e in vpc.endpoints
+            if e.endpoint_type == "Gateway" and e.service_name == vpc.service_name("s3")
+        }
+        for table in vpc.route_tables:
+            wanted |= {
+                r.destination_prefix_list_id
+                for r in table.routes
+                if r.target in gateways and r.destination_prefix_list_id
+            }
+    for sg_id in endpoint_sg_ids(vpcs):
+        group = groups.get(sg_id)
+        if group:
+            wanted |= {pl for permission in (*group.ingress, *group.egress) for pl in permission.prefix_list_ids}
+    return wanted
+
+
+def _with_endpoint_sgs(vpc: VpcNetwork, groups: Mapping[str, SecurityGroup]) -> VpcNetwork:
+    """`vpc`, its `unread` naming the SG of an available interface endpoint that could not be read."""
+    gone = [
+        f"{sg} of VPC endpoint {e.endpoint_id} not found (deleted or owned by another account)"
+        for e in vpc.endpoints
+        if e.endpoint_type == "Interface" and e.state in CARRYING_STATES
+        for sg in e.security_group_ids
+        if sg not in groups
+    ]
+    return dataclasses.replace(vpc, unread=(*vpc.unread, *gone)) if gone else vpc
+
+
 def finish(
     topologies: Mapping[str, Topology],
     reads: Mapping[str, ClusterReads],
@@ -248,9 +305,14 @@ def finish(
     unreadable: Mapping[str, str],
     not_reached: list[str],
     missing: list[str],
+    vpcs: Mapping[str, VpcNetwork] | None = None,
 ) -> Snapshot:
     """The Snapshot: each topology with its role SGs (`groups`: SG id -> SG; one absent is recorded as
-    not found), the prefix lists' CIDRs, who shares which SG, and what could not be read."""
+    not found), the prefix lists' CIDRs, who shares which SG, and what could not be read.
+
+    `vpcs` (VPC id -> network layer; only with NetworkPath): each topology gets its cluster's VPC as
+    `vpc` (None when the cluster's VPC is unknown or was not read) and its interface endpoints' SGs
+    among `security_groups` (an available endpoint's SG that could not be read goes to `vpc.unread`)."""
     usage = sg_usage(topologies.values())
     finished: dict[str, Topology] = {}
     for name, topology_ in topologies.items():
@@ -260,9 +322,14 @@ def finish(
             f"{sg} not found (deleted or owned by another account)" for sg in role_sgs if sg not in groups
         )
         readable = {sg: groups[sg] for sg in role_sgs if sg in groups}
+        vpc = (vpcs or {}).get(topology_.cluster.vpc_id or "")
+        if vpc is not None:
+            readable |= {sg: groups[sg] for sg in sorted(endpoint_sg_ids([vpc])) if sg in groups}
+            vpc = _with_endpoint_sgs(vpc, groups)
         finished[name] = dataclasses.replace(
             topology_,
             security_groups=readable,
+            vpc=vpc,
             prefix_lists=prefix_lists,
             shared_with={sg: tuple(c for c in usage[sg] if c != name) for sg in role_sgs if len(usage[sg]) > 1},
             unresolved=tuple(dict.fromkeys(unresolved)),

@@ -25,6 +25,7 @@ from .aws.calls import filter_sets
 from .aws.shapes import CLUSTER_NAME_TAGS, cluster_from_api
 from .model import Snapshot, Topology
 from .names import CLUSTER_NAME, CLUSTER_TAG_PREFIX
+from .vpc import VpcNetwork
 
 CLUSTER_READERS = 8
 NOT_REACHED = "not reached"
@@ -112,9 +113,12 @@ class Discovery:
         ec2: Any,
         out_of_time: Callable[[], bool] = lambda: False,
         cluster_sg_hints: Mapping[str, str] | None = None,
+        network_path: bool = False,
     ) -> None:
         self.eks = eks
         self.ec2 = ec2
+        # NetworkPath: also read the clusters' VPCs' network layer (aws.reads.vpc_networks) in `_finish`.
+        self.network_path = network_path
         # Asked before each cluster's own reads: when it says yes, the rest are left for the next run.
         self.out_of_time = out_of_time
         # Cluster name -> the cluster SG id a configuration item carries: used only where
@@ -291,10 +295,22 @@ class Discovery:
         missing: list[str],
     ) -> Snapshot:
         """The SGs' rules (ec2:DescribeSecurityGroups), their prefix lists (ec2:GetManagedPrefixListEntries)
-        and who shares which SG, on every topology."""
-        groups = api.security_groups(self.ec2, {sg for t in topologies.values() for sg in t.role_sg_ids()})
-        prefix_lists = {
-            prefix_list: api.prefix_list_entries(self.ec2, prefix_list)
-            for prefix_list in assembly.prefix_list_ids(topologies.values(), groups)
-        }
-        return assembly.finish(topologies, cluster_reads, groups, prefix_lists, unreadable, not_reached, missing)
+        and who shares which SG, on every topology. With NetworkPath, first the network layer of every
+        topology's VPC at once (aws.reads.vpc_networks), its interface endpoints' SGs read with the
+        others, and the prefix lists of its S3 gateway endpoints and of those SGs' rules."""
+        vpcs = read_vpcs(self.ec2, topologies.values()) if self.network_path else {}
+        wanted = {sg for t in topologies.values() for sg in t.role_sg_ids()} | assembly.endpoint_sg_ids(vpcs.values())
+        groups = api.security_groups(self.ec2, wanted)
+        wanted_lists = {*assembly.prefix_list_ids(topologies.values(), groups)}
+        wanted_lists |= assembly.network_prefix_list_ids(vpcs.values(), groups)
+        prefix_lists = {pl: api.prefix_list_entries(self.ec2, pl) for pl in sorted(wanted_lists)}
+        return assembly.finish(
+            topologies, cluster_reads, groups, prefix_lists, unreadable, not_reached, missing, vpcs or None
+        )
+
+
+def read_vpcs(ec2: Any, topologies: Iterable[Topology]) -> dict[str, VpcNetwork]:
+    """The network layer of these topologies' VPCs, in one batch (aws.reads.vpc_networks), its
+    services named for the EC2 client's region."""
+    vpc_ids = assembly.vpc_ids(topologies)
+    return api.vpc_networks(ec2, vpc_ids, ec2.meta.region_name) if vpc_ids else {}

@@ -64,6 +64,16 @@ def operations_called(path: Path, client: str) -> set[str]:
     return {"".join(part.capitalize() for part in name.split("_")) for name in names}
 
 
+READ_VERBS = ("Describe", "List", "Get")
+# What only NetworkPath reads (aws.reads.vpc_networks): the remediation is never granted these.
+NETWORK_READS = {
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeNatGateways",
+}
+
+
 def test_rule_scope_triggers_and_permission(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     rule = resources["ConfigRule"]["Properties"]
@@ -121,6 +131,15 @@ def test_the_remediation_writes_only_what_it_needs(template: dict[str, Any]) -> 
     # IAM reads equal the IAM calls (only the remediation reads roles: never the rule function).
     reads = ROOT / "src" / "eks_sg_rule" / "aws" / "reads.py"
     assert {a for a in granted if a.startswith("iam:")} == {f"iam:{op}" for op in operations_called(reads, "iam")}
+    # Its EKS/EC2 reads are the rule's but NetworkPath's (its discovery keeps NetworkPath off).
+    called = {f"eks:{op}" for op in operations_called(reads, "eks")} | {
+        f"ec2:{op}" for op in operations_called(reads, "ec2")
+    }
+    assert {a for a in granted if a.startswith(("eks:", "ec2:")) and a.split(":")[1].startswith(READ_VERBS)} == (
+        called - NETWORK_READS
+    )
+    # ... and the code agrees: the remediation function never turns NetworkPath on.
+    assert "network_path" not in (ROOT / "src" / "eks_sg_rule" / "remediation_handler.py").read_text()
     rule_grants = [a for s in statements(template["Resources"]["RuleFunction"]) for a in actions(s)]
     assert not [a for a in rule_grants if a.startswith("iam:")]
     automation = template["Resources"]["RemediationAutomationRole"]["Properties"]["Policies"]

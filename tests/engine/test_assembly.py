@@ -8,6 +8,7 @@ from typing import Any
 from eks_sg_rule import assembly
 from eks_sg_rule.assembly import ClusterReads, RunningNode
 from eks_sg_rule.model import Cluster, Membership, Node, NodeGroupKind, Permission, Protocol, SecurityGroup, Topology
+from eks_sg_rule.vpc import Route, RouteTable, VpcEndpoint, VpcNetwork
 
 VPC = "vpc-0a1b2c3d"
 SUBNETS = {"subnet-a": [ipaddress.ip_network("10.0.0.0/24")], "subnet-b": [ipaddress.ip_network("10.0.1.0/24")]}
@@ -147,3 +148,46 @@ def test_finish_records_sharing_unread_sgs_and_prefix_lists() -> None:
         ("late",),
         ("absent",),
     )
+
+
+def test_finish_with_network_path_puts_the_vpc_and_its_endpoint_sgs_on_each_topology() -> None:
+    s3_route = Route(None, "vpce-s3", destination_prefix_list_id="pl-s3")
+    vpc = VpcNetwork(
+        VPC,
+        "us-east-1",
+        route_tables=(RouteTable("rtb-main", VPC, True, (s3_route, Route(None, "vpce-dynamo", "pl-ddb"))),),
+        endpoints=(
+            VpcEndpoint("vpce-s3", "com.amazonaws.us-east-1.s3", "Gateway"),
+            VpcEndpoint("vpce-dynamo", "com.amazonaws.us-east-1.dynamodb", "Gateway"),
+            VpcEndpoint("vpce-ecr", "com.amazonaws.us-east-1.ecr.api", "Interface", security_group_ids=("sg-ep",)),
+            VpcEndpoint("vpce-dkr", "com.amazonaws.us-east-1.ecr.dkr", "Interface", security_group_ids=("sg-gone",)),
+            VpcEndpoint(
+                "vpce-old", "com.amazonaws.us-east-1.sts", "Interface", "deleting", security_group_ids=("sg-x",)
+            ),
+        ),
+    )
+    prod, lost = cluster_reads("prod"), cluster_reads("lost", vpc_id=None)
+    topologies = {r.cluster.name: Topology(cluster=r.cluster, node_groups=(), security_groups={}) for r in (prod, lost)}
+    assert assembly.vpc_ids(topologies.values()) == [VPC]
+    assert assembly.endpoint_sg_ids([vpc]) == {"sg-ep", "sg-gone", "sg-x"}
+    endpoint_rule = Permission(Protocol.TCP, 443, 443, prefix_list_ids=frozenset({"pl-nodes"}))
+    groups = {
+        "sg-prod-cluster": SecurityGroup("sg-prod-cluster"),
+        "sg-ep": SecurityGroup("sg-ep", ingress=(endpoint_rule,)),
+    }
+    # S3's gateway endpoint's route (not DynamoDB's), and the prefix lists the endpoint SGs name.
+    assert assembly.network_prefix_list_ids([vpc], groups) == {"pl-s3", "pl-nodes"}
+
+    snapshot = assembly.finish(topologies, {"prod": prod, "lost": lost}, groups, {}, {}, [], [], {VPC: vpc})
+
+    finished = snapshot.topologies["prod"]
+    assert set(finished.security_groups) == {"sg-prod-cluster", "sg-ep"}
+    assert finished.role_sg_ids() == ("sg-prod-cluster",)
+    assert finished.vpc is not None and finished.vpc.unread == (
+        "sg-gone of VPC endpoint vpce-dkr not found (deleted or owned by another account)",
+    )
+    # A cluster whose VPC is unknown has no network layer: the path checks cannot judge it.
+    assert snapshot.topologies["lost"].vpc is None
+    # Without NetworkPath nothing of it is there.
+    plain = assembly.finish(topologies, {"prod": prod, "lost": lost}, groups, {}, {}, [], [])
+    assert plain.topologies["prod"].vpc is None and set(plain.topologies["prod"].security_groups) == {"sg-prod-cluster"}

@@ -62,8 +62,8 @@ def not_found(error: ClientError) -> bool:
 
 def pages_of(service: str, client: Any, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
     """Every page of a paginated call. Raises DiscoveryError when a call fails, ValueError when its
-    `Filters` carry more values than EC2 accepts (build them with filter_sets)."""
-    within_limit(kwargs.get("Filters") or ())
+    `Filters` (DescribeNatGateways: `Filter`) carry more values than EC2 accepts (build them with filter_sets)."""
+    within_limit(kwargs.get("Filters") or kwargs.get("Filter") or ())
     try:
         yield from client.get_paginator(operation).paginate(**kwargs)
     except ClientError as error:

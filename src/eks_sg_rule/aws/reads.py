@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from ..assembly import RunningNode
 from ..ip import IPNetwork
 from ..model import Carrier, SecurityGroup
+from ..vpc import VpcNetwork
 from .calls import failure, filter_sets, not_found, pages_of
 from .shapes import (
     carrier_from_api,
@@ -28,6 +29,7 @@ from .shapes import (
     security_group_from_api,
     subnet_networks,
 )
+from .vpc_shapes import VpcParts
 
 PAGE_SIZE = 1000
 
@@ -191,6 +193,37 @@ def interface_carriers(ec2: Any, security_group_ids: Iterable[str]) -> dict[str,
                 for sg in group_ids(raw.get("Groups")) & wanted:
                     found.setdefault(sg, []).append(carrier)
     return found
+
+
+# NAT gateways that carry traffic now or soon; deleting, deleted and failed ones carry none.
+NAT_GATEWAY_LIVE = {"Name": "state", "Values": ["available", "pending"]}
+ROUTE_TABLE_PAGE_SIZE = 100  # DescribeRouteTables accepts MaxResults 5-100
+
+
+def vpc_networks(ec2: Any, vpc_ids: Iterable[str], region: str) -> dict[str, VpcNetwork]:
+    """VPC id -> its network layer (vpc.VpcNetwork, services named for `region`), for these VPCs only:
+    ec2:DescribeSubnets, DescribeNetworkAcls, DescribeRouteTables, DescribeVpcEndpoints (any state)
+    and DescribeNatGateways (state available or pending), each with the `vpc-id` filter (`Filter` for
+    DescribeNatGateways) per 200 VPCs and paginated: a few calls per 200 VPCs, never per subnet, node
+    or cluster. Every VPC asked about is in the result; one without a network ACL or a route table in
+    the answers (deleted meanwhile) says so in `unread`. Raises DiscoveryError naming the action."""
+    found = VpcParts(sorted(set(vpc_ids)))
+    for filters in filter_sets("vpc-id", found.vpc_ids):
+        config = {"PageSize": PAGE_SIZE}
+        for page in pages_of("ec2", ec2, "describe_subnets", Filters=filters, PaginationConfig=config):
+            found.add("subnets", page.get("Subnets"))
+        for page in pages_of("ec2", ec2, "describe_network_acls", Filters=filters, PaginationConfig=config):
+            found.add("network_acls", page.get("NetworkAcls"))
+        tables = {"PageSize": ROUTE_TABLE_PAGE_SIZE}
+        for page in pages_of("ec2", ec2, "describe_route_tables", Filters=filters, PaginationConfig=tables):
+            found.add("route_tables", page.get("RouteTables"))
+        for page in pages_of("ec2", ec2, "describe_vpc_endpoints", Filters=filters, PaginationConfig=config):
+            found.add("endpoints", page.get("VpcEndpoints"))
+    for filters in filter_sets("vpc-id", found.vpc_ids, NAT_GATEWAY_LIVE):
+        config = {"PageSize": PAGE_SIZE}
+        for page in pages_of("ec2", ec2, "describe_nat_gateways", Filter=filters, PaginationConfig=config):
+            found.add("nat_gateways", page.get("NatGateways"))
+    return {vpc_id: found.network(vpc_id, region) for vpc_id in found.vpc_ids}
 
 
 # --- IAM (the remediation only: never the rule's evaluation) -------------------------------------

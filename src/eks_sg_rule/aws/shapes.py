@@ -117,9 +117,33 @@ def security_group_from_api(raw: Mapping[str, Any]) -> SecurityGroup:
 
 # --- clusters -------------------------------------------------------------------------------------
 
+# What EKS sets when a cluster is created without saying (EKS API VpcConfigRequest: public access
+# on, private access off, publicAccessCidrs 0.0.0.0/0).
+EKS_DEFAULT_PUBLIC_ACCESS_CIDRS = ("0.0.0.0/0",)
+
+
+def endpoint_access(vpc_config: Mapping[str, Any]) -> dict[str, Any]:
+    """The API server endpoint's access, as Cluster fields, from DescribeCluster's `resourcesVpcConfig`
+    (endpointPublicAccess, endpointPrivateAccess, publicAccessCidrs) or an AWS::EKS::Cluster item's
+    `ResourcesVpcConfig` (EndpointPublicAccess, EndpointPrivateAccess, PublicAccessCidrs). A key that is
+    absent reads as EKS's default (EKS_DEFAULT_PUBLIC_ACCESS_CIDRS while public access is on)."""
+    public = _get(vpc_config, "endpointPublicAccess", "EndpointPublicAccess")
+    private = _get(vpc_config, "endpointPrivateAccess", "EndpointPrivateAccess")
+    public = True if public is None else str(public).lower() == "true"
+    cidrs = _get(vpc_config, "publicAccessCidrs", "PublicAccessCidrs")
+    if cidrs is None:
+        cidrs = EKS_DEFAULT_PUBLIC_ACCESS_CIDRS if public else ()
+    elif isinstance(cidrs, str):
+        cidrs = (cidrs,)
+    return {
+        "endpoint_public_access": public,
+        "endpoint_private_access": private is not None and str(private).lower() == "true",
+        "public_access_cidrs": tuple(dict.fromkeys(_networks(cidrs))),
+    }
+
 
 def cluster_from_api(description: Mapping[str, Any]) -> Cluster:
-    """A Cluster from EKS DescribeCluster's `cluster` (camelCase)."""
+    """A Cluster from EKS DescribeCluster's `cluster` (camelCase), its endpoint access included (endpoint_access)."""
     vpc = description.get("resourcesVpcConfig") or {}
     network = description.get("kubernetesNetworkConfig") or {}
     family = IpFamily.IPV6 if str(network.get("ipFamily", "")).lower() == "ipv6" else IpFamily.IPV4
@@ -135,11 +159,14 @@ def cluster_from_api(description: Mapping[str, Any]) -> Cluster:
         ip_family=family,
         arn=description.get("arn"),
         role_arn=description.get("roleArn"),
+        **endpoint_access(vpc),
     )
 
 
 def cluster_from_config(configuration: Mapping[str, Any], resource_id: str) -> Cluster:
-    """A Cluster from an AWS::EKS::Cluster item (PascalCase); ClusterSecurityGroupId may be absent."""
+    """A Cluster from an AWS::EKS::Cluster item (PascalCase); ClusterSecurityGroupId may be absent; the
+    endpoint access from ResourcesVpcConfig's EndpointPublicAccess, EndpointPrivateAccess and
+    PublicAccessCidrs (endpoint_access; the AWS Config resource schema's field names)."""
     vpc = _get(configuration, "ResourcesVpcConfig", "resourcesVpcConfig") or {}
     network = _get(configuration, "KubernetesNetworkConfig", "kubernetesNetworkConfig") or {}
     family = str(_get(network, "IpFamily", "ipFamily") or "ipv4").lower()
@@ -154,6 +181,7 @@ def cluster_from_config(configuration: Mapping[str, Any], resource_id: str) -> C
         ip_family=IpFamily.IPV6 if family == "ipv6" else IpFamily.IPV4,
         arn=_get(configuration, "Arn", "arn"),
         role_arn=_get(configuration, "RoleArn", "roleArn"),
+        **endpoint_access(vpc),
     )
 
 
@@ -210,6 +238,20 @@ def instance_interfaces(instance: Mapping[str, Any]) -> tuple[Interface, list[In
     return primary, pods
 
 
+def primary_public_networks(instance: Mapping[str, Any]) -> tuple[IPNetwork, ...]:
+    """The public IPv4 address (/32) of an instance's primary interface (device index 0 on network card
+    0: its `Association.PublicIp` in DescribeInstances `NetworkInterfaces[]`), else the instance's
+    `PublicIpAddress` (EC2 gives the primary interface's there); none when it has no public address."""
+    for raw in instance.get("NetworkInterfaces") or ():
+        attachment = raw.get("Attachment") or {}
+        if attachment.get("DeviceIndex", 0) == 0 and attachment.get("NetworkCardIndex", 0) == 0:
+            found = _networks([(raw.get("Association") or {}).get("PublicIp")])
+            if found:
+                return tuple(found)
+            break
+    return tuple(_networks([instance.get("PublicIpAddress")]))
+
+
 def _node_group_of(tags: Mapping[str, str]) -> tuple[str, NodeGroupKind]:
     if tags.get("eks:nodegroup-name"):
         return tags["eks:nodegroup-name"], NodeGroupKind.MANAGED
@@ -239,7 +281,13 @@ def node_from_instance(instance: Mapping[str, Any]) -> RunningNode | None:
     if not clusters and not auto_scaling_group:
         return None
     primary, pods = instance_interfaces(instance)
-    node = Node(str(instance.get("InstanceId", "?")), primary.security_group_ids, primary.networks, tuple(pods))
+    node = Node(
+        str(instance.get("InstanceId", "?")),
+        primary.security_group_ids,
+        primary.networks,
+        tuple(pods),
+        public_networks=primary_public_networks(instance),
+    )
     name, kind = _node_group_of(tags)
     # EKS Auto Mode: EC2 reports the instance operated by EKS (AWS-set); the cluster it serves is
     # the one its launch tags name, and only when they name no other.
