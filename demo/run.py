@@ -9,6 +9,7 @@ Fake credentials only: nothing leaves the machine.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -62,6 +63,17 @@ NETWORK_PATH_SECTION = """\
 With --network-path the rule also judges the network ACLs, routes and VPC endpoints on every required path,
 and the nodes' way to the EKS API, ECR and S3 (read per VPC; never written: the changes are for a person).
 """
+
+
+def verdict_lines(report: str) -> str:
+    """The network-path scan's table as the demo shows it: each cluster's whole verdict (its line and
+    its checks' lines, findings in full) and the clusters' count; the per-resource rows (SGs and the
+    network components, named in the checks' details too) are left out."""
+    head, found, _ = report.partition("\nsecurity groups:\n")
+    if not found:
+        return report.rstrip("\n")
+    summary = [line for line in report.splitlines() if line.startswith("clusters: ")]
+    return "\n".join([head.rstrip("\n"), "", *summary])
 
 
 def main() -> int:
@@ -122,7 +134,12 @@ def main() -> int:
             if "--network-path" in command:
                 print(NETWORK_PATH_SECTION)
             print(f"$ eks-sg-rule {' '.join(command)}")
-            code = cli_main(command)
+            if "--network-path" in command:
+                report = io.StringIO()
+                code = cli_main(command, out=report)
+                print(verdict_lines(report.getvalue()))
+            else:
+                code = cli_main(command)
             kind = "paths" if "--network-path" in command else command[0]
             print(f"(exit code {code}: {EXIT_CODES.get((kind, code), 'an error')})\n")
             worst = max(worst, code)
