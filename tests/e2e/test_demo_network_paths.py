@@ -1,5 +1,6 @@
-"""The demo's network-path clusters (demo/network_paths.py): what moto is made to report, and that adding
-them changes no verdict of the demo's eight clusters, nor theirs without NetworkPath.
+"""The demo's network-path clusters (demo/network_paths.py): what moto is made to report, that adding
+them changes no verdict of the demo's eight clusters, nor theirs without NetworkPath, and that with it
+each shows its failure (and paths-ok passes), as the README's "How network paths are judged" says.
 
 The gap fills model EC2's and EKS's published behaviour: a new custom network ACL lists its `*` rules
 (rule 32767, deny, both directions: VPC user guide, "Custom network ACLs"); a NAT gateway's interface
@@ -18,10 +19,15 @@ from typing import Any
 
 import boto3
 import pytest
-from demo.network_paths import NAT_ADDRESS, OFFICE_CIDR, SeededNetwork, seed_network_paths
+from demo.network_paths import NAT_ADDRESS, OFFICE_CIDR, PATHS_CONTROL_PLANE_CIDRS, SeededNetwork, seed_network_paths
 from demo.seed import SeededAccount, seed_account
 
 from eks_sg_rule.cli import main
+from eks_sg_rule.discovery import Discovery
+from eks_sg_rule.evaluate import evaluate
+from eks_sg_rule.requirements import Level
+from eks_sg_rule.results import Status
+from eks_sg_rule.settings import Settings
 from tests.conftest import REGION
 
 OLD_VERDICTS = {
@@ -123,3 +129,44 @@ def test_eks_reports_the_endpoint_access_it_applied(demo: tuple[SeededAccount, S
     assert access("nacl-blocked") == (paths_vpc, True, True, ["0.0.0.0/0"])
     assert access("public-cidrs") == (paths_vpc, True, False, [OFFICE_CIDR])
     assert access("private-no-ecr") == (private_vpc, False, True, None)
+
+
+def test_with_network_path_each_path_cluster_shows_its_failure_and_paths_ok_passes(
+    demo: tuple[SeededAccount, SeededNetwork],
+) -> None:
+    _, network = demo
+    ec2, eks = boto3.client("ec2", region_name=REGION), boto3.client("eks", region_name=REGION)
+    snapshot = Discovery(eks=eks, ec2=ec2, network_path=True).snapshot(clusters=list(network.clusters))
+    evaluations = evaluate(snapshot, Settings(level=Level.MINIMUM, network_path=True), clusters=list(network.clusters))
+    clusters = {e.resource_id: e for e in evaluations if e.resource_type == "AWS::EKS::Cluster"}
+    checks = {name: {c.check_id: c for c in e.checks} for name, e in clusters.items()}
+    blocked_acl = network.components["nacl-blocked nodes' network ACL"]
+
+    assert {name: e.compliance_type for name, e in clusters.items()} == {
+        "nacl-blocked": Status.NON_COMPLIANT,
+        "private-no-ecr": Status.NON_COMPLIANT,
+        "public-cidrs": Status.NON_COMPLIANT,
+        "paths-ok": Status.COMPLIANT,
+    }
+    failing = {
+        name: sorted(c for c, result in results.items() if result.status is Status.NON_COMPLIANT)
+        for name, results in checks.items()
+    }
+    assert failing == {
+        "nacl-blocked": ["NACL_MINIMUM"],
+        "private-no-ecr": ["NODE_EGRESS_AWS_APIS"],
+        "public-cidrs": ["NODE_EGRESS_AWS_APIS"],
+        "paths-ok": [],
+    }
+    kubelet = checks["nacl-blocked"]["NACL_MINIMUM"]
+    assert all(f.component_id == blocked_acl for f in kubelet.findings)
+    for cidr in PATHS_CONTROL_PLANE_CIDRS:
+        assert f"denies outbound TCP 1024-65535 to {cidr} at the default rule *: add an allow rule" in kubelet.detail
+    assert f"NACL {blocked_acl} (subnet subnet-" in kubelet.detail and "nodegroup ng-1)" in kubelet.detail
+    assert "to ECR: add interface endpoints com.amazonaws.us-east-1.ecr.api and ecr.dkr" in (
+        checks["private-no-ecr"]["NODE_EGRESS_AWS_APIS"].detail
+    )
+    assert checks["public-cidrs"]["NODE_EGRESS_AWS_APIS"].detail == (
+        f"publicAccessCidrs of cluster public-cidrs does not include the nodes' NAT address {NAT_ADDRESS}"
+    )
+    assert [e.compliance_type for e in evaluations if e.resource_id == blocked_acl] == [Status.NON_COMPLIANT]
