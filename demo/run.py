@@ -3,7 +3,7 @@
 Starts moto's server in this process on a loopback port, fills moto's gaps (demo/moto_gaps.py), seeds
 it (demo/seed.py, and demo/network_paths.py's four clusters in two VPCs of their own), then runs the
 real `eks-sg-rule scan` against it at both levels, writes the HTML report, repairs one cluster, and
-last scans the network-path clusters with `--network-path`.
+last scans the network-path clusters with `--network-path` (their whole verdicts, and an HTML report).
 Fake credentials only: nothing leaves the machine.
 """
 
@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "build" / "demo-report.html"
+PATHS_REPORT = ROOT / "build" / "demo-network-paths.html"
 
 # What each seeded cluster is, and why three are broken on purpose.
 CLUSTERS = """\
@@ -116,6 +117,7 @@ def main() -> int:
         print()
         target = ["--endpoint-url", endpoint, "--region", REGION]
         REPORT.parent.mkdir(parents=True, exist_ok=True)
+        path_clusters = [argument for name in PATH_CLUSTERS for argument in ("--cluster", name)]
         commands = [
             ["scan", *target, "--level", "minimum"],
             ["scan", *target, "--level", "recommended", "--only-failures"],
@@ -127,23 +129,25 @@ def main() -> int:
             ["fix", *target, "--cluster", "kubelet-blocked", "--trust-node-tags", "--apply"],
             ["scan", *target, "--cluster", "kubelet-blocked"],
             # Last, the network paths: the same scan with the option on, for the four path clusters.
-            ["scan", *target, "--network-path", *(a for name in PATH_CLUSTERS for a in ("--cluster", name))],
+            ["scan", *target, "--network-path", *path_clusters],
+            ["scan", *target, "--network-path", *path_clusters, "--format", "html", "--output", str(PATHS_REPORT)],
         ]
         worst = 0
         for command in commands:
-            if "--network-path" in command:
+            network_path = "--network-path" in command
+            if network_path and "--format" not in command:
                 print(NETWORK_PATH_SECTION)
             print(f"$ eks-sg-rule {' '.join(command)}")
-            if "--network-path" in command:
+            if network_path and "--format" not in command:
                 report = io.StringIO()
                 code = cli_main(command, out=report)
                 print(verdict_lines(report.getvalue()))
             else:
                 code = cli_main(command)
-            kind = "paths" if "--network-path" in command else command[0]
+            kind = "paths" if network_path else command[0]
             print(f"(exit code {code}: {EXIT_CODES.get((kind, code), 'an error')})\n")
             worst = max(worst, code)
-        print(f"HTML report (one file, opens offline): {REPORT}")
+        print(f"HTML reports (one file each, open offline): {REPORT}, {PATHS_REPORT} (network paths)")
     finally:
         server.stop()
     # Exit 1 is the answer for the clusters seeded broken on purpose; only errors fail the demo.
