@@ -44,6 +44,33 @@ def peak_rss_mb() -> float:
     return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
 
 
+def count_paths_judged() -> Counter[str]:
+    """Counts the (source, destination, port) paths the network-path checks judge, by wrapping the
+    engine's own steps (the engine reports no such count; this is the bench's): each network ACL
+    crossing `paths` judges (a source range, a destination range, one required flow's ports, both
+    ways) is one "nacl" path; each node place's way to the EKS API is one "aws_apis" path, to ECR two
+    (ecr.api, ecr.dkr), to S3 one (TCP 443 each)."""
+    from eks_sg_rule import apis, paths
+
+    counted: Counter[str] = Counter()
+    crossing = paths.judge_crossing
+
+    def judge_crossing(*args: Any, **kwargs: Any) -> Any:
+        counted["nacl"] += 1
+        return crossing(*args, **kwargs)
+
+    paths.judge_crossing = judge_crossing  # type: ignore[assignment]
+    for step, services in (("eks", 1), ("ecr", 2), ("s3", 1)):
+        original = getattr(apis.ApiPaths, step)
+
+        def counting(self: Any, place: Any, _original: Any = original, _services: int = services) -> Any:
+            counted["aws_apis"] += _services
+            return _original(self, place)
+
+        setattr(apis.ApiPaths, step, counting)
+    return counted
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--endpoint", required=True)
@@ -51,6 +78,7 @@ def main() -> int:
     parser.add_argument("--store", required=True, type=Path)
     parser.add_argument("--resource-id", help="point the event's configuration item at this resource")
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--network-path", action="store_true", help="rule parameter NetworkPath true")
     args = parser.parse_args()
 
     os.environ.update(
@@ -100,6 +128,10 @@ def main() -> int:
             # The sample's cluster SG id is the sample's own.
             item["configuration"].pop("ClusterSecurityGroupId", None)
         event["invokingEvent"] = json.dumps(invoking)
+    paths_judged: Counter[str] | None = None
+    if args.network_path:
+        event["ruleParameters"] = json.dumps({**json.loads(event["ruleParameters"]), "NetworkPath": "true"})
+        paths_judged = count_paths_judged()
 
     started, cpu_started = time.perf_counter(), time.process_time()
     result = lambda_handler(event, Context(args.timeout))
@@ -116,6 +148,11 @@ def main() -> int:
                 "read_calls": {"total": sum(reads.values()), "by_operation": dict(sorted(reads.items()))},
                 "evaluations_written": result["evaluations_written"],
                 "peak_rss_mb": peak_rss_mb(),
+                **(
+                    {"paths_judged": {"total": sum(paths_judged.values()), **paths_judged}}
+                    if paths_judged is not None
+                    else {}
+                ),
             }
         )
     )

@@ -97,7 +97,9 @@ class Emulator:
     """moto's server in this process (EC2's filter-value limit enforced), seeded with a scaled
     account; `other_instances` adds running instances no cluster could claim (not EKS nodes)."""
 
-    def __init__(self, clusters: int, instances: int, security_groups: int, other_instances: int = 0) -> None:
+    def __init__(
+        self, clusters: int, instances: int, security_groups: int, other_instances: int = 0, network_path: bool = False
+    ) -> None:
         import boto3
         from botocore.config import Config
         from demo.moto_gaps import fill_moto_gaps
@@ -118,7 +120,13 @@ class Emulator:
         eks = boto3.client("eks", region_name=REGION, endpoint_url=self.endpoint, config=patient)
         started = time.perf_counter()
         self.account = seed_scaled(
-            ec2, eks, clusters=clusters, instances=instances, security_groups=security_groups, region=REGION
+            ec2,
+            eks,
+            clusters=clusters,
+            instances=instances,
+            security_groups=security_groups,
+            region=REGION,
+            network_path=network_path,
         )
         self._other_instances(ec2, other_instances)
         self.seed_s = time.perf_counter() - started
@@ -182,7 +190,7 @@ class Emulator:
             "managed_node_groups_with_launch_template": sum(1 for n in described if n.get("launchTemplate")),
         }
 
-    def invoke(self, event: str, resource_id: str | None = None) -> dict[str, Any]:
+    def invoke(self, event: str, resource_id: str | None = None, network_path: bool = False) -> dict[str, Any]:
         command = [
             sys.executable,
             str(ROOT / "bench" / "invoke.py"),
@@ -195,6 +203,8 @@ class Emulator:
         ]
         if resource_id:
             command += ["--resource-id", resource_id]
+        if network_path:
+            command.append("--network-path")
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise SystemExit(f"invocation failed:\n{done.stderr[-3000:]}")
@@ -248,6 +258,33 @@ def measure_account(
         return result
     finally:
         emulator.stop()
+
+
+# The reads NetworkPath adds: per VPC (filtered by vpc-id, 200 VPCs a call), never per node or cluster.
+NETWORK_READS = ("DescribeNetworkAcls", "DescribeRouteTables", "DescribeVpcEndpoints", "DescribeNatGateways")
+
+
+def network_path_sweep(clusters: int, instances: int, security_groups: int) -> dict[str, Any]:
+    """The sweep with NetworkPath on, over the scaled account given its VPC's network layer (NAT and
+    internet gateways, route tables, S3 and ECR endpoints, a network ACL: demo.network_paths): calls
+    by operation, and the (source, destination, port) paths the checks judged (bench/invoke.py)."""
+    emulator = Emulator(clusters, instances, security_groups, network_path=True)
+    try:
+        sweep = emulator.invoke("scheduled.json", network_path=True)
+        return {
+            "account": emulator.counts,
+            "seed_s": round(emulator.seed_s, 1),
+            "sweep": {k: sweep[k] for k in ("wall_s", "api_calls", "evaluations_written", "peak_rss_mb")},
+            "paths_judged": sweep["paths_judged"],
+            "filter_limit_refusals": emulator.server.limit.refused,
+        }
+    finally:
+        emulator.stop()
+
+
+def network_reads(figures: dict[str, Any]) -> dict[str, int]:
+    calls = figures["sweep"]["api_calls"]["by_operation"]
+    return {operation: calls.get(operation, 0) for operation in NETWORK_READS}
 
 
 def wide_sg_change(nodes: int) -> dict[str, Any]:
@@ -470,6 +507,16 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, str, bool]]:
                 wide["evaluations_written"] > 0 and wide["filter_limit_refusals"] == 0,
             )
         )
+    if "network_path" in report:
+        one, three = report["network_path"]["default"], report["network_path"].get("three_times")
+        reads = [network_reads(one)] + ([network_reads(three)] if three else [])
+        rows.append(
+            (
+                "network_path sweep: network reads per VPC, the same with 3x clusters and nodes",
+                " / ".join(str(sum(r.values())) for r in reads),
+                all(r == reads[0] for r in reads) and all(v <= 1 for v in reads[0].values()),
+            )
+        )
     if "cold_start" in report:
         rows.append(
             (
@@ -533,6 +580,20 @@ def print_table(report: dict[str, Any]) -> None:
             "  calls by operation: "
             + ", ".join(f"{k} {v}" for k, v in larger["sweep"]["api_calls"]["by_operation"].items())
         )
+    if "network_path" in report:
+        for key, figures in report["network_path"].items():
+            counts, sweep, judged = figures["account"], figures["sweep"], figures["paths_judged"]
+            print(
+                f"network_path sweep ({key}: {counts['clusters']} clusters, {counts['eks_instances']} EKS nodes, "
+                f"NetworkPath on): {sweep['wall_s']} s, {sweep['api_calls']['total']} API calls, "
+                f"{sweep['evaluations_written']} evaluations written, peak RSS {sweep['peak_rss_mb']} MB"
+            )
+            operations = sweep["api_calls"]["by_operation"]
+            print("  calls by operation: " + ", ".join(f"{k} {v}" for k, v in operations.items()))
+            print(
+                f"  paths judged: {judged['total']} (network ACL crossings {judged.get('nacl', 0)}, "
+                f"node places to the EKS API, ECR and S3 {judged.get('aws_apis', 0)})"
+            )
     if "cold_start" in report:
         cold = report["cold_start"]
         print(
@@ -565,6 +626,7 @@ def main() -> int:
     parser.add_argument("--wide-nodes", type=int, default=1000, help="nodes carrying the SG of change_event_wide_sg")
     parser.add_argument("--no-wide", action="store_true", help="skip change_event_wide_sg")
     parser.add_argument("--no-three-times", action="store_true", help="skip the change events at 3x the clusters")
+    parser.add_argument("--no-network-path", action="store_true", help="skip the sweeps with NetworkPath on")
     parser.add_argument("--no-cold-start", action="store_true")
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--json", action="store_true")
@@ -590,6 +652,14 @@ def main() -> int:
             other_instances=args.instances * (args.scale - 1),
             steady=False,
         )
+    if not args.no_network_path:
+        # NetworkPath on, the scaled account given its VPC's network layer: at the default size and with
+        # 3x the clusters and their nodes (--no-three-times skips the second).
+        report["network_path"] = {"default": network_path_sweep(*size)}
+        if not args.no_three_times:
+            report["network_path"]["three_times"] = network_path_sweep(
+                args.clusters * 3, args.instances * 3, args.security_groups
+            )
     if not args.no_cold_start:
         from bench.coldstart import cold_start
 

@@ -22,10 +22,25 @@ them on what it creates:
 
 The builder fills three more by creating what moto does not: the control plane's network interfaces,
 the instances of a managed node group, and the VPC default SG's rule allowing all traffic from itself.
+
+The network-path layouts (demo/network_paths.py) meet five more, each fixed on the record it concerns:
+- `close_new_network_acl`: a new custom network ACL has EC2's `*` rules (32767, deny all, both
+  directions; moto: no entry at all).
+- `give_public_address`: an Elastic IP address is a public address (moto: one of 127.0.0.0/8).
+- `shape_nat_gateway`: a NAT gateway's interface is in its subnet's range, of type nat_gateway,
+  in-use, requester-managed, with no SG (moto: an address outside the subnet, a plain interface
+  carrying the VPC's default SG).
+- `shape_vpc_endpoint`: an interface endpoint's interfaces are in their subnets' ranges, of type
+  vpc_endpoint, carry the endpoint's SGs (moto: addresses outside the subnets, the default SG), and
+  a gateway endpoint reports PrivateDnsEnabled false (moto: true).
+- `report_endpoint_access`: DescribeCluster gives resourcesVpcConfig.vpcId and the endpoint access
+  EKS applied (endpointPublicAccess true and endpointPrivateAccess false unless set, publicAccessCidrs
+  0.0.0.0/0 unless set while the public endpoint is on); moto echoes the request only.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from moto.ec2.models import ec2_backends
@@ -152,3 +167,99 @@ def mark_in_use(account_id: str, region: str, interface_id: str, role_arn: str) 
     interface = ec2_backends[account_id][region].get_network_interface(interface_id)
     interface.status = "in-use"
     interface.requester_id = f"{cluster_role_id(account_id, region, role_arn)}:AmazonEKS"
+
+
+# --- the network-path layouts' gaps (demo/network_paths.py) ----------------------------------------
+
+# EC2's `*` rule of every network ACL: RuleNumber 32767, all traffic, deny.
+STAR_RULE = 32767
+
+
+def close_new_network_acl(account_id: str, region: str, acl_id: str, ipv6: bool = False) -> None:
+    """moto gap: EC2 creates a custom network ACL closed, DescribeNetworkAcls listing its `*` rules
+    (rule 32767, protocol -1, deny) inbound and outbound, for 0.0.0.0/0 and, in a VPC with IPv6,
+    ::/0 (VPC user guide, "Custom network ACLs"); moto gives a new ACL no entry at all. Add them
+    (CreateNetworkAclEntry refuses rule numbers above 32766, so on moto's record)."""
+    backend = ec2_backends[account_id][region]
+    for egress in (False, True):
+        networks: list[tuple[str, str | None]] = [("0.0.0.0/0", None)] + ([("", "::/0")] if ipv6 else [])
+        for cidr, ipv6_cidr in networks:
+            backend.create_network_acl_entry(
+                acl_id, STAR_RULE, "-1", "deny", egress, cidr, None, None, None, None, ipv6_cidr
+            )
+
+
+def give_public_address(account_id: str, region: str, allocation_id: str, address: str) -> None:
+    """moto gap: moto allocates Elastic IP addresses from 127.0.0.0/8 (loopback, which no AWS public
+    address is). Give this allocation `address` (the demo uses the documentation range 203.0.113.0/24).
+    Call before the address is associated (a NAT gateway copies it when created)."""
+    backend = ec2_backends[account_id][region]
+    backend.address_by_allocation([allocation_id])[0].public_ip = address
+
+
+def _in_subnet(interface: Any) -> str:
+    """A free-looking address inside the interface's subnet (moto picks any 10.x address)."""
+    network = ipaddress.ip_network(interface.subnet.cidr_block)
+    taken = {
+        str(a["PrivateIpAddress"]) for eni in interface.ec2_backend.enis.values() for a in eni.private_ip_addresses
+    }
+    for offset in range(10, network.num_addresses - 1):
+        candidate = str(network.network_address + offset)
+        if candidate not in taken:
+            return candidate
+    raise ValueError(f"subnet {interface.subnet.id} is full")
+
+
+def _requester_managed(interface: Any, interface_type: str, description: str, groups: list[Any]) -> None:
+    address = _in_subnet(interface)
+    interface.private_ip_address = address
+    interface.private_ip_addresses = [{"Primary": True, "PrivateIpAddress": address}]
+    interface.interface_type = interface_type
+    interface.description = description
+    interface.status = "in-use"
+    interface.requester_managed = True
+    interface._group_set = groups
+
+
+def shape_nat_gateway(account_id: str, region: str, nat_gateway_id: str) -> None:
+    """moto gap: EC2 gives a NAT gateway an interface in its subnet (InterfaceType nat_gateway,
+    described "Interface for NAT Gateway nat-…", in-use, requester-managed, carrying no SG) and
+    reports that private address in NatGatewayAddresses; moto's is a random 10.x address outside the
+    subnet, on a plain "available" interface carrying the VPC's default SG."""
+    backend = ec2_backends[account_id][region]
+    gateway = backend.nat_gateways[nat_gateway_id]
+    interface = gateway._eni
+    _requester_managed(interface, "nat_gateway", f"Interface for NAT Gateway {nat_gateway_id}", [])
+    gateway.private_ip = interface.private_ip_address
+    for address in gateway.address_set:
+        address["privateIp"] = interface.private_ip_address
+
+
+def shape_vpc_endpoint(account_id: str, region: str, endpoint_id: str) -> None:
+    """moto gaps: EC2 places an interface endpoint's network interfaces in its subnets (InterfaceType
+    vpc_endpoint, described "VPC Endpoint Interface vpce-…", in-use, requester-managed) carrying the
+    endpoint's SGs; moto's have addresses outside the subnets and carry the VPC's default SG. And a
+    gateway endpoint reports PrivateDnsEnabled false (it has no DNS names); moto reports true."""
+    backend = ec2_backends[account_id][region]
+    endpoint = backend.vpc_end_points[endpoint_id]
+    if endpoint.vpc_endpoint_type == "Gateway":
+        endpoint.private_dns_enabled = False
+        return
+    groups = [backend.get_security_group_from_id(group_id) for group_id in endpoint.security_group_ids]
+    for interface_id in endpoint.network_interface_ids:
+        interface = backend.get_network_interface(interface_id)
+        _requester_managed(interface, "vpc_endpoint", f"VPC Endpoint Interface {endpoint_id}", [g for g in groups if g])
+
+
+def report_endpoint_access(account_id: str, region: str, cluster: str) -> None:
+    """moto gap: EKS's DescribeCluster reports resourcesVpcConfig.vpcId and the endpoint access it
+    applied: endpointPublicAccess true and endpointPrivateAccess false when the request set neither,
+    publicAccessCidrs ["0.0.0.0/0"] when the public endpoint is on and none were given (EKS API
+    reference, VpcConfigRequest and VpcConfigResponse); moto echoes the request only."""
+    config = _moto_cluster(account_id, region, cluster).resources_vpc_config
+    subnet = ec2_backends[account_id][region].get_subnet(config["subnetIds"][0])
+    config.setdefault("vpcId", subnet.vpc_id)
+    config.setdefault("endpointPublicAccess", True)
+    config.setdefault("endpointPrivateAccess", False)
+    if config["endpointPublicAccess"]:
+        config.setdefault("publicAccessCidrs", ["0.0.0.0/0"])

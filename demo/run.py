@@ -1,13 +1,15 @@
 """`make demo`: scan realistic EKS clusters in an embedded local AWS emulator; no AWS account needed.
 
 Starts moto's server in this process on a loopback port, fills moto's gaps (demo/moto_gaps.py), seeds
-it (demo/seed.py), then runs the real `eks-sg-rule scan` against it at both levels, writes the HTML
-report, and repairs one cluster.
+it (demo/seed.py, and demo/network_paths.py's four clusters in two VPCs of their own), then runs the
+real `eks-sg-rule scan` against it at both levels, writes the HTML report, repairs one cluster, and
+last scans the network-path clusters with `--network-path` (their whole verdicts, and an HTML report).
 Fake credentials only: nothing leaves the machine.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -18,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "build" / "demo-report.html"
+PATHS_REPORT = ROOT / "build" / "demo-network-paths.html"
 
 # What each seeded cluster is, and why three are broken on purpose.
 CLUSTERS = """\
@@ -33,14 +36,45 @@ CLUSTERS = """\
                    VPC's default SG, which the control plane does not admit: CP_SG_MINIMUM fails.
   fargate-only     all pods on Fargate: the worker checks do not apply (NOT_APPLICABLE, not a data gap).
   no-nodes         a new cluster with no worker node yet: NOT_APPLICABLE, the node checks cannot judge.
+
+In two VPCs of their own, four clusters for the network-path checks (option --network-path; without it they
+pass, their SGs being EKS's defaults):
+  nacl-blocked     BROKEN ON PURPOSE: the node subnets' network ACL has no outbound rule for the ephemeral ports
+                   back to the control-plane subnets, so kubelet's replies are dropped: NACL_MINIMUM fails.
+  private-no-ecr   BROKEN ON PURPOSE: private endpoint only, nodes in private subnets with no NAT gateway and the S3
+                   gateway endpoint but no ECR interface endpoints: no way to ECR, NODE_EGRESS_AWS_APIS fails.
+  public-cidrs     BROKEN ON PURPOSE: public endpoint only, publicAccessCidrs 198.51.100.0/24 excludes the NAT
+                   gateway's address 203.0.113.7 the nodes leave from: NODE_EGRESS_AWS_APIS fails.
+  paths-ok         ECR api/dkr interface endpoints (private DNS), the S3 gateway endpoint on the nodes' route table,
+                   network ACLs that allow the flows, a NAT gateway: passes every path check.
 """
+PATH_CLUSTERS = ("nacl-blocked", "private-no-ecr", "public-cidrs", "paths-ok")
 EXIT_CODES = {
     ("scan", 0): "nothing is NON_COMPLIANT",
     ("scan", 1): "something is NON_COMPLIANT, as expected: kubelet-blocked, two-owned and custom-networking "
     "are broken on purpose",
+    ("paths", 0): "nothing is NON_COMPLIANT",
+    ("paths", 1): "something is NON_COMPLIANT, as expected: nacl-blocked, private-no-ecr and public-cidrs are "
+    "broken on purpose",
     ("fix", 0): "nothing left to change",
     ("fix", 1): "changes are needed: run with --apply (or some are for a person)",
 }
+
+NETWORK_PATH_SECTION = """\
+With --network-path the rule also judges the network ACLs, routes and VPC endpoints on every required path,
+and the nodes' way to the EKS API, ECR and S3 (read per VPC; never written: the changes are for a person).
+"""
+
+
+def verdict_lines(report: str) -> str:
+    """The network-path scan's table as the demo shows it: each cluster's whole verdict (its line and
+    its checks' lines, findings in full) and the clusters' count; the per-resource rows (SGs and the
+    network components, named in the checks' details too) are left out."""
+    head, found, _ = report.partition("\nsecurity groups:\n")
+    if not found:
+        return report.rstrip("\n")
+    summary = [line for line in report.splitlines() if line.startswith("clusters: ")]
+    return "\n".join([head.rstrip("\n"), "", *summary])
 
 
 def main() -> int:
@@ -57,6 +91,7 @@ def main() -> int:
     from moto.server import ThreadedMotoServer
 
     from demo.moto_gaps import fill_moto_gaps
+    from demo.network_paths import seed_network_paths
     from demo.seed import seed_account
     from eks_sg_rule.cli import EXIT_ERROR
     from eks_sg_rule.cli import main as cli_main
@@ -68,15 +103,21 @@ def main() -> int:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     try:
-        account = seed_account(
-            boto3.client("ec2", region_name=REGION, endpoint_url=endpoint),
-            boto3.client("eks", region_name=REGION, endpoint_url=endpoint),
-            region=REGION,
+        ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=endpoint)
+        eks = boto3.client("eks", region_name=REGION, endpoint_url=endpoint)
+        account = seed_account(ec2, eks, region=REGION)
+        network = seed_network_paths(ec2, eks, region=REGION)
+        print(
+            f"Local AWS emulator at {endpoint}; seeded clusters: {', '.join([*account.clusters, *network.clusters])}\n"
         )
-        print(f"Local AWS emulator at {endpoint}; seeded clusters: {', '.join(account.clusters)}\n")
         print(CLUSTERS)
+        print("The network-path clusters' network components:")
+        for role, component in network.components.items():
+            print(f"  {component:<24} {role}")
+        print()
         target = ["--endpoint-url", endpoint, "--region", REGION]
         REPORT.parent.mkdir(parents=True, exist_ok=True)
+        path_clusters = [argument for name in PATH_CLUSTERS for argument in ("--cluster", name)]
         commands = [
             ["scan", *target, "--level", "minimum"],
             ["scan", *target, "--level", "recommended", "--only-failures"],
@@ -87,14 +128,26 @@ def main() -> int:
             # Its nodes are self-managed: membership rests on tags, so the operator accepts it.
             ["fix", *target, "--cluster", "kubelet-blocked", "--trust-node-tags", "--apply"],
             ["scan", *target, "--cluster", "kubelet-blocked"],
+            # Last, the network paths: the same scan with the option on, for the four path clusters.
+            ["scan", *target, "--network-path", *path_clusters],
+            ["scan", *target, "--network-path", *path_clusters, "--format", "html", "--output", str(PATHS_REPORT)],
         ]
         worst = 0
         for command in commands:
+            network_path = "--network-path" in command
+            if network_path and "--format" not in command:
+                print(NETWORK_PATH_SECTION)
             print(f"$ eks-sg-rule {' '.join(command)}")
-            code = cli_main(command)
-            print(f"(exit code {code}: {EXIT_CODES.get((command[0], code), 'an error')})\n")
+            if network_path and "--format" not in command:
+                report = io.StringIO()
+                code = cli_main(command, out=report)
+                print(verdict_lines(report.getvalue()))
+            else:
+                code = cli_main(command)
+            kind = "paths" if network_path else command[0]
+            print(f"(exit code {code}: {EXIT_CODES.get((kind, code), 'an error')})\n")
             worst = max(worst, code)
-        print(f"HTML report (one file, opens offline): {REPORT}")
+        print(f"HTML reports (one file each, open offline): {REPORT}, {PATHS_REPORT} (network paths)")
     finally:
         server.stop()
     # Exit 1 is the answer for the clusters seeded broken on purpose; only errors fail the demo.

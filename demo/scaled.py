@@ -7,7 +7,13 @@ from typing import Any
 
 from moto.ec2.models import ec2_backends
 
+from demo.moto_gaps import report_endpoint_access
+from demo.network_paths import give_network_layer
 from demo.seed import VPC_CIDR, SeededAccount, Seeder
+
+# The scaled VPC's public subnet (for its NAT gateway) and the NAT gateway's address (network_path only).
+SCALED_PUBLIC_CIDR = "10.0.240.0/24"
+SCALED_NAT_ADDRESS = "203.0.113.9"
 
 
 def seed_scaled(
@@ -19,9 +25,13 @@ def seed_scaled(
     security_groups: int = 2000,
     account_id: str = "123456789012",
     region: str = "us-east-1",
+    network_path: bool = False,
 ) -> SeededAccount:
     """A large account for the benchmark: the demo's layouts in turn, two node groups each, the
-    instances spread evenly, and unrelated SGs up to `security_groups` in all."""
+    instances spread evenly, and unrelated SGs up to `security_groups` in all. With `network_path`,
+    its VPC also gets a production network layer (demo.network_paths.give_network_layer: NAT and
+    internet gateways, route tables, the S3 and ECR endpoints, a network ACL; one per VPC, whatever
+    the clusters and nodes) and DescribeCluster reports the endpoint access EKS applied."""
     seeder = Seeder(ec2, eks, account_id, region)
     per_cluster = max(2, instances // clusters)
     layouts = [
@@ -31,6 +41,10 @@ def seed_scaled(
         lambda n: seeder.legacy_113(n, per_cluster, groups=2),
     ]
     seeded = [layouts[index % len(layouts)](f"c{index:03d}") for index in range(clusters)]
+    if network_path:
+        give_network_layer(seeder, SCALED_PUBLIC_CIDR, SCALED_NAT_ADDRESS)
+        for cluster in seeded:
+            report_endpoint_access(account_id, region, cluster.name)
     used = sum(len(c.additional_sg_ids) + len(c.node_sg_ids) + (1 if c.cluster_sg_id else 0) for c in seeded) + 1
     # The VPC's default SG is the +1. The unrelated SGs go straight into moto's in-process backend: through
     # the API, thousands of them would take minutes of seeding without changing what the rule reads.

@@ -125,7 +125,17 @@ class Seeder:
     def add_ingress(self, group_id: str, *rules: dict[str, Any]) -> None:
         self.ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=list(rules))
 
-    def cluster(self, name: str, version: str, additional_sg_ids: list[str], subnets: list[str] | None = None) -> None:
+    def cluster(
+        self,
+        name: str,
+        version: str,
+        additional_sg_ids: list[str],
+        subnets: list[str] | None = None,
+        endpoint: dict[str, Any] | None = None,
+    ) -> None:
+        """CreateCluster in `subnets` (default: the Seeder's); `endpoint` overrides the API server
+        endpoint's access (endpointPublicAccess, endpointPrivateAccess, publicAccessCidrs), public
+        and private by default."""
         self.eks.create_cluster(
             name=name,
             version=version,
@@ -135,6 +145,7 @@ class Seeder:
                 "securityGroupIds": additional_sg_ids,
                 "endpointPublicAccess": True,
                 "endpointPrivateAccess": True,
+                **(endpoint or {}),
             },
         )
 
@@ -201,14 +212,19 @@ class Seeder:
         return tuple(ids)
 
     def managed_nodegroup(
-        self, cluster: str, name: str, launch_template: dict[str, str] | None = None, desired_size: int = 2
+        self,
+        cluster: str,
+        name: str,
+        launch_template: dict[str, str] | None = None,
+        subnets: list[str] | None = None,
+        desired_size: int = 2,
     ) -> None:
         kwargs: dict[str, Any] = {"launchTemplate": launch_template} if launch_template else {}
         self.eks.create_nodegroup(
             clusterName=cluster,
             nodegroupName=name,
             nodeRole=ROLE.format(account=self.account_id, name=f"{cluster}-node-role"),
-            subnets=self.subnets,
+            subnets=subnets or self.subnets,
             scalingConfig={"minSize": 0, "maxSize": max(6, desired_size), "desiredSize": desired_size},
             **kwargs,
         )

@@ -389,8 +389,18 @@ def interface_table() -> str:
     return "\n".join(rows)
 
 
+def _checks_table(checks: tuple[Check, ...]) -> str:
+    rows = ["| id | level | passes when | requirement (AWS doc section) |", "| --- | --- | --- | --- |"]
+    rows += [f"| `{c.id}` | {c.level.value} | {c.passes_when} | {c.doc_section} |" for c in checks]
+    return "\n".join(rows)
+
+
 def markdown_table() -> str:
     """The checks as the README shows them (a test keeps the README equal to this)."""
-    rows = ["| id | level | passes when | requirement (AWS doc section) |", "| --- | --- | --- | --- |"]
-    rows += [f"| `{c.id}` | {c.level.value} | {c.passes_when} | {c.doc_section} |" for c in CHECKS]
-    return "\n".join(rows)
+    return _checks_table(CHECKS)
+
+
+def path_markdown_table() -> str:
+    """The network-path checks (PATH_CHECKS, judged only with NetworkPath) as the README shows them, in
+    the same columns as `markdown_table` (a test keeps the README equal to this)."""
+    return _checks_table(PATH_CHECKS)
