@@ -32,6 +32,7 @@ class RegionScan:
     region: str
     snapshot: Snapshot
     evaluations: tuple[ResourceEvaluation, ...]
+    account: str | None = None  # the account the region was read in, when known (several accounts in one run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +180,7 @@ class ScanResult:
         mine = [
             view
             for view in self.security_groups
-            if view.region == cluster.region and view.evaluation.resource_id in order
+            if (view.region, view.account) == (cluster.region, cluster.account) and view.evaluation.resource_id in order
         ]
         return tuple(sorted(mine, key=lambda view: order[view.evaluation.resource_id]))
 
@@ -281,7 +282,12 @@ def build_result(
     level: Level, scans: Iterable[RegionScan], account: str | None, generated_at: datetime, tool_version: str
 ) -> ScanResult:
     """Assemble one result from the regions scanned, in the order they were given; every evaluation
-    carries `account` (None when unknown)."""
+    carries its scan's account, else `account` (None when unknown). `account` is the document's: the
+    one account read, None when several were."""
     scans = list(scans)
-    views = tuple(replace(view, account=account) for scan in scans for view in _region_views(scan))
+    views = tuple(
+        replace(view, account=scan.account if scan.account is not None else account)
+        for scan in scans
+        for view in _region_views(scan)
+    )
     return ScanResult(level, tuple(scan.region for scan in scans), account, generated_at, tool_version, views)
