@@ -44,9 +44,7 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return config
 
 
-def test_no_credentials_say_which_flag_and_variables(
-    no_credentials: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_no_credentials_say_which_flag_and_variables(no_credentials: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["scan", "--region", "us-east-1"], out=io.StringIO())
 
     assert code == 2

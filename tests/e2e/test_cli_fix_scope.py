@@ -57,7 +57,7 @@ def test_apply_writes_what_is_not_exempted(seeder: Seeder) -> None:
 
 
 def test_a_cluster_outside_the_pattern_is_refused(seeder: Seeder, capsys: pytest.CaptureFixture[str]) -> None:
-    cluster_sg, node = kubelet_gap_cluster(seeder)
+    _, node = kubelet_gap_cluster(seeder)
     before = rules_of(seeder, node)
 
     code, text = fix("--cluster", "c1", "--cluster-name-pattern", "prod-.*", "--apply")
