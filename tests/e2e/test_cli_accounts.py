@@ -84,8 +84,8 @@ def test_role_in_two_accounts_merges_results_each_with_its_account(seeded: dict[
         "b-good": ACCOUNT_B,
         "b-blocked": ACCOUNT_B,
     }
-    # Several accounts: the document's `account` is null, each evaluation names its own.
-    assert document["account"] is None
+    # Several accounts: the document's `account` is null, each evaluation names its own; a region once.
+    assert (document["account"], document["regions"]) == (None, [REGION])
     b_sgs = {
         sg
         for name in ("b-good", "b-blocked")
@@ -97,6 +97,18 @@ def test_role_in_two_accounts_merges_results_each_with_its_account(seeded: dict[
         assert evaluation["account_id"] == ACCOUNT_B
         assert evaluation["arn"].startswith(f"arn:aws:ec2:{REGION}:{ACCOUNT_B}:security-group/")
     assert document["summary"]["clusters"]["total"] == 6
+
+
+def test_table_and_markdown_name_each_clusters_account(seeded: dict[str, Any]) -> None:
+    accounts = ("--role-name", ROLE, "--account", ACCOUNT, "--account", ACCOUNT_B, "--cluster-name-pattern", ".-good")
+    _, table = run("scan", "--region", REGION, *accounts)
+    _, markdown = run("scan", "--region", REGION, "--format", "markdown", *accounts)
+
+    assert f"cluster a-good ({ACCOUNT}): COMPLIANT" in table
+    assert f"cluster b-good ({ACCOUNT_B}): COMPLIANT" in table
+    assert f"`b-good` ({ACCOUNT_B}): COMPLIANT" in markdown
+    _, two_regions = run("scan", "--region", REGION, "--region", "eu-west-3", *accounts)
+    assert f"cluster b-good ({ACCOUNT_B} {REGION}): COMPLIANT" in two_regions
 
 
 def test_one_account_by_role_is_that_accounts_document(seeded: dict[str, Any]) -> None:

@@ -168,6 +168,14 @@ class ScanResult:
         """Whether anything is NON_COMPLIANT: the scan's exit code 1."""
         return any(view.status is Status.NON_COMPLIANT for view in self.evaluations)
 
+    def where(self, view: EvaluationView) -> str:
+        """Where an evaluation is, as a report heading's suffix: " (us-east-1)" when several regions were
+        read, " (111111111111)" when several accounts, " (111111111111 us-east-1)" when both; "" else."""
+        several_accounts = len({other.account for other in self.evaluations}) > 1
+        parts = [view.account or "unknown account"] if several_accounts else []
+        parts += [view.region] if len(self.regions) > 1 else []
+        return f" ({' '.join(parts)})" if parts else ""
+
     def summary(self) -> dict[str, dict[str, int]]:
         """Counts per status, clusters and SGs apart: {"clusters": {"total", "COMPLIANT", ...}, "security_groups"}."""
         return {"clusters": _counts(self.clusters), "security_groups": _counts(self.security_groups)}
@@ -290,4 +298,5 @@ def build_result(
         for scan in scans
         for view in _region_views(scan)
     )
-    return ScanResult(level, tuple(scan.region for scan in scans), account, generated_at, tool_version, views)
+    regions = tuple(dict.fromkeys(scan.region for scan in scans))  # several accounts: a region once
+    return ScanResult(level, regions, account, generated_at, tool_version, views)
