@@ -85,7 +85,7 @@ def endpoint_url(value: str) -> str:
 
 
 def _common(several_regions: bool) -> _Parser:
-    """The flags scan and fix share; scan reads several regions in one run, fix one."""
+    """The flags scan and fix share; scan reads several accounts and regions in one run, fix one."""
     common = _Parser(add_help=False)
     common.add_argument(
         "--region",
@@ -95,7 +95,7 @@ def _common(several_regions: bool) -> _Parser:
         help=("AWS region; repeat to scan several" if several_regions else "AWS region (one)")
         + " (default: AWS_REGION, else AWS_DEFAULT_REGION, else the profile's)",
     )
-    add_account_flags(common)
+    add_account_flags(common, several=several_regions)
     common.add_argument(
         "--endpoint-url", action=Once, type=endpoint_url, metavar="URL", help="send every AWS call here (an emulator)"
     )
@@ -279,10 +279,7 @@ def _plans(result: ScanResult, settings: Settings | None = None) -> dict[tuple[s
 
 def fix(args: argparse.Namespace, out: TextIO) -> int:
     """Plan (or apply) each named cluster's repairs; 0 when nothing is left to do."""
-    targets, [region] = targets_of(args)
-    if len(targets) > 1:
-        raise UsageError("fix works in one account at a time: pass one --profile or one --account")
-    [target] = targets
+    [target], [region] = targets_of(args)  # fix: one --profile, one --account, one --region
     settings = _settings(args)
     names = list(dict.fromkeys(args.cluster))
     eks, ec2 = target.eks_ec2(region)

@@ -96,29 +96,33 @@ def add_scope_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_account_flags(parser: argparse.ArgumentParser) -> None:
-    """--profile (repeatable), --role-name and --account (repeatable): see targets.py."""
+def add_account_flags(parser: argparse.ArgumentParser, several: bool) -> None:
+    """--profile, --role-name and --account (see targets.py); `several`: --profile and --account repeatable
+    (scan), else each once (fix works in one account)."""
+    repeat = "append" if several else Once
     parser.add_argument(
         "--profile",
-        action="append",
+        action=repeat,
         metavar="PROFILE",
-        help="AWS named profile (default: AWS_PROFILE or the default credentials); repeat to read several "
-        "accounts; with --role-name, the base credentials (once)",
+        help="AWS named profile (default: AWS_PROFILE or the default credentials)"
+        + ("; repeat to read several accounts" if several else "")
+        + "; with --role-name, the base credentials"
+        + (" (once)" if several else ""),
     )
     parser.add_argument(
         "--role-name",
         action=Once,
         type=role_name,
         metavar="NAME",
-        help="assume arn:<partition>:iam::<ID>:role/NAME in each --account ID (e.g. the organisation rollout's "
+        help="assume arn:<partition>:iam::<ID>:role/NAME in the --account ID (e.g. the organisation rollout's "
         "execution role) and read there",
     )
     parser.add_argument(
         "--account",
-        action="append",
+        action=repeat,
         type=account_id,
         metavar="ID",
-        help="an account to read with --role-name; repeat for several",
+        help="the account to read with --role-name" + ("; repeat for several" if several else " (one)"),
     )
 
 

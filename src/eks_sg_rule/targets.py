@@ -69,11 +69,17 @@ def _session(profile: str | None) -> Any:
         raise UsageError(str(error)) from None
 
 
+def _listed(value: list[str] | str | None) -> list[str]:
+    """A flag's values: repeatable flags give a list (scan), single-value ones a string (fix)."""
+    if isinstance(value, list):
+        return value
+    return [value] if value else []
+
+
 def regions_of(args: argparse.Namespace, session: Any) -> list[str]:
     """--region (a list for scan, one value for fix), else AWS_REGION, else AWS_DEFAULT_REGION, else the
     profile's. Raises UsageError (NO_REGION) when there is none."""
-    given = args.region if isinstance(args.region, list) else [args.region] if args.region else []
-    regions = list(dict.fromkeys(given))
+    regions = list(dict.fromkeys(_listed(args.region)))
     if not regions:
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or session.region_name
         if not region:
@@ -104,8 +110,8 @@ def targets_of(args: argparse.Namespace) -> tuple[list[Target], list[str]]:
 
     Raises UsageError for an unknown profile, no region, --account without --role-name (or the
     reverse), or --account with several --profile (which one would assume the roles?)."""
-    profiles: list[str | None] = list(dict.fromkeys(args.profile or ())) or [None]
-    accounts = list(dict.fromkeys(args.account or ()))
+    profiles: list[str | None] = list(dict.fromkeys(_listed(args.profile))) or [None]
+    accounts = list(dict.fromkeys(_listed(args.account)))
     if bool(accounts) != bool(args.role_name):
         raise UsageError("--role-name and --account go together: the role NAME is assumed in each account ID")
     if accounts and len(profiles) > 1:

@@ -217,9 +217,15 @@ def test_fix_refuses_several_accounts(seeded: dict[str, Any], capsys: pytest.Cap
         ACCOUNT_B,
     )  # fmt: skip
     assert code == 2
-    assert capsys.readouterr().err == (
-        "eks-sg-rule: error: fix works in one account at a time: pass one --profile or one --account\n"
-    )
+    assert capsys.readouterr().err.startswith("eks-sg-rule: error: argument --account: given more than once")
+    code, _ = run("fix", "--cluster", "a-blocked", "--region", REGION, "--profile", "a", "--profile", "b")
+    assert code == 2
+    assert capsys.readouterr().err.startswith("eks-sg-rule: error: argument --profile: given more than once")
+    with pytest.raises(SystemExit):
+        main(["fix", "--help"], out=io.StringIO())
+    fix_help = " ".join(capsys.readouterr().out.split())
+    assert "repeat to read several accounts" not in fix_help
+    assert "the account to read with --role-name (one)" in fix_help
 
 
 @pytest.mark.parametrize(
