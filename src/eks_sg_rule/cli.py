@@ -1,7 +1,9 @@
 """Command line: `eks-sg-rule scan` runs the rule's engine read-only; `fix` plans and applies repairs.
 
-Exit codes: 0 nothing NON_COMPLIANT, 1 something NON_COMPLIANT, 2 usage, AWS or any other error
+Exit codes: 0 nothing NON_COMPLIANT, 1 something NON_COMPLIANT (or, as `--fail-on not-applicable` and
+`--fail-if-empty` ask, something not judged or no cluster found), 2 usage, AWS or any other error
 (one line on stderr; `--debug` adds the traceback), 130 when interrupted. A crash never exits 1.
+Accounts and regions: targets.py; the flags beyond the basics: cli_args.py.
 """
 
 from __future__ import annotations
@@ -16,17 +18,13 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import NoReturn, TextIO
 from urllib.parse import urlparse
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
-
 from .aws.clients import client_config
+from .cli_args import Once, add_account_flags, add_pipeline_flags, add_scope_flags, exempt_ids, exit_code, region_name
 from .discovery import Discovery
 from .evaluate import evaluate
 from .model import Snapshot
@@ -41,7 +39,10 @@ from .report.scan import RegionScan, ScanResult, build_result
 from .report.standard import render_standard
 from .report.table import render_table
 from .requirements import Level
-from .settings import Scope, Settings
+from .settings import Settings
+from .targets import Target, targets_of
+
+__all__ = ["Target", "main"]
 
 EXIT_OK, EXIT_NON_COMPLIANT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 SCAN_FORMATS = ("table", "json", "markdown", "html", "csv", "ocsf")
@@ -83,20 +84,24 @@ def endpoint_url(value: str) -> str:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
+def _common(several_regions: bool) -> _Parser:
+    """The flags scan and fix share; scan reads several accounts and regions in one run, fix one."""
     common = _Parser(add_help=False)
     common.add_argument(
         "--region",
-        action="append",
+        action="append" if several_regions else Once,
+        type=region_name,
         metavar="REGION",
-        help="AWS region; repeat to scan several (default: AWS_REGION, else AWS_DEFAULT_REGION, else the profile's)",
+        help=("AWS region; repeat to scan several" if several_regions else "AWS region (one)")
+        + " (default: AWS_REGION, else AWS_DEFAULT_REGION, else the profile's)",
     )
-    common.add_argument("--profile", help="AWS named profile (default: AWS_PROFILE or the default credentials)")
+    add_account_flags(common, several=several_regions)
     common.add_argument(
-        "--endpoint-url", type=endpoint_url, metavar="URL", help="send every AWS call here (an emulator)"
+        "--endpoint-url", action=Once, type=endpoint_url, metavar="URL", help="send every AWS call here (an emulator)"
     )
     common.add_argument(
         "--level",
+        action=Once,
         choices=[level.value for level in Level],
         default=Level.MINIMUM.value,
         help="minimum: the 3 checks AWS requires (default); recommended: all 8, AWS's recommended rules too",
@@ -107,18 +112,27 @@ def _parser() -> argparse.ArgumentParser:
         help="also judge the network paths: network ACLs, routes, VPC endpoints and the API endpoint's access "
         "list on every required flow (NACL_MINIMUM, NACL_RECOMMENDED, NODE_EGRESS_AWS_APIS; never changed by fix)",
     )
-    common.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    common.add_argument(
+        "--output", action=Once, metavar="FILE", help="write the report to FILE instead of standard output"
+    )
     common.add_argument("--debug", action="store_true", help="on an error, print the traceback too")
+    add_scope_flags(common)
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="eks-sg-rule",
         description="Check EKS clusters' security groups against AWS's EKS security group requirements.",
-        epilog="Exit codes: 0 nothing NON_COMPLIANT, 1 something NON_COMPLIANT, 2 usage, AWS or other error, "
-        "130 interrupted.",
+        epilog="Exit codes: 0 nothing NON_COMPLIANT, 1 something NON_COMPLIANT (see scan --fail-on, "
+        "--fail-if-empty), 2 usage, AWS or other error, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    scan = commands.add_parser("scan", parents=[common], help="evaluate clusters read-only; never writes to AWS Config")
+    scan = commands.add_parser(
+        "scan", parents=[_common(True)], help="evaluate clusters read-only; never writes to AWS Config"
+    )
     scan.add_argument(
         "--cluster",
         action="append",
@@ -128,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     scan.add_argument(
         "--format",
+        action=Once,
         choices=SCAN_FORMATS,
         default="table",
         help="table (default, for a terminal), json (for pipelines), markdown (CI job summary, PR comment), "
@@ -137,8 +152,9 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--only-failures", action="store_true", help="table and markdown: show only NON_COMPLIANT clusters and SGs"
     )
+    add_pipeline_flags(scan)
     fix = commands.add_parser(
-        "fix", parents=[common], help="plan (and with --apply, make) the SG changes a cluster needs to pass"
+        "fix", parents=[_common(False)], help="plan (and with --apply, make) the SG changes a cluster needs to pass"
     )
     fix.add_argument(
         "--cluster",
@@ -148,7 +164,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a cluster to fix; repeat the flag for several",
     )
-    fix.add_argument("--format", choices=FIX_FORMATS, default="table", help="table (default), json or markdown")
+    fix.add_argument(
+        "--format", action=Once, choices=FIX_FORMATS, default="table", help="table (default), json or markdown"
+    )
     fix.add_argument("--apply", action="store_true", help="make the changes (default: print the plan only)")
     fix.add_argument(
         "--allow-tag-removal", action="store_true", help="remove a duplicate kubernetes.io/cluster/<name> tag"
@@ -163,46 +181,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # --- AWS ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Where the calls go: a session (profile), an optional endpoint, the client settings."""
-
-    session: Any
-    endpoint_url: str | None
-
-    def client(self, service: str, region: str, config: Config | None = None) -> Any:
-        """A client for one service and region."""
-        return self.session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=config)
-
-    def eks_ec2(self, region: str) -> tuple[Any, Any]:
-        """EKS and EC2 clients with botocore's standard retries (8 attempts unless AWS_MAX_ATTEMPTS says)."""
-        config = client_config("eks-sg-rule", env_may_override=True)
-        return self.client("eks", region, config), self.client("ec2", region, config)
-
-    def account(self, region: str) -> str | None:
-        """The account id (sts:GetCallerIdentity), or None when it cannot be had quickly."""
-        config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=5)
-        try:
-            return str(self.client("sts", region, config).get_caller_identity()["Account"])
-        except (BotoCoreError, ClientError, KeyError):
-            return None
-
-
-def _target(args: argparse.Namespace) -> tuple[Target, list[str]]:
-    """The session and the regions: --region, else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's."""
-    try:
-        session = boto3.Session(profile_name=args.profile)
-    except ProfileNotFound as error:
-        raise UsageError(str(error)) from None
-    regions = list(dict.fromkeys(args.region or ()))
-    if not regions:
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or session.region_name
-        if not region:
-            raise UsageError("no AWS region: pass --region, set AWS_REGION, or set a region in the profile")
-        regions = [region]
-    return Target(session, args.endpoint_url), regions
 
 
 def _read(discovery: Discovery, names: list[str] | None) -> tuple[Snapshot, list[str]]:
@@ -223,35 +201,52 @@ def _missing_error(missing: dict[str, list[str]], regions: list[str]) -> UsageEr
     return UsageError(f"cluster(s) not found in {where}: {names}")
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The rule's parameters from the flags: --level, --exempt-sg, --cluster-name-pattern."""
+    return Settings(
+        level=Level(args.level),
+        exempt_sg_ids=exempt_ids(args.exempt_sg),
+        cluster_name_pattern=args.cluster_name_pattern,
+        network_path=args.network_path,
+    )
+
+
 def scan(args: argparse.Namespace, out: TextIO) -> int:
-    """Read every region asked for, judge, render, write; 1 when something is NON_COMPLIANT."""
-    target, regions = _target(args)
-    level = Level(args.level)
+    """Read every account and region asked for, judge, render, write; 1 when something is NON_COMPLIANT
+    (and as --fail-on and --fail-if-empty ask: cli_args.exit_code)."""
+    targets, regions = targets_of(args)
+    settings = _settings(args)
     names: list[str] | None = list(dict.fromkeys(args.cluster)) if args.cluster else None
     scans: list[RegionScan] = []
     absent: dict[str, list[str]] = {}
-    for region in regions:
-        eks, ec2 = target.eks_ec2(region)
-        progress = Progress(sys.stderr, region)
-        if names is not None:
-            progress.add_total(len(names))
-        try:
-            discovery = Discovery(eks=CountingEks(eks, progress), ec2=ec2, network_path=args.network_path)
-            snapshot, missing = _read(discovery, names)
-        finally:
-            progress.finish()
-        for name in missing:
-            absent.setdefault(name, []).append(region)
-        wanted = None if names is None else [name for name in names if name not in missing]
-        evaluations = evaluate(snapshot, Settings(level=level, network_path=args.network_path), clusters=wanted)
-        scans.append(RegionScan(region, snapshot, tuple(evaluations)))
-    # A named cluster must exist in some region scanned: a typo must not pass in CI.
-    nowhere = {name: where for name, where in absent.items() if len(where) == len(regions)}
+    accounts: list[str | None] = []
+    for target in targets:
+        account = target.account(regions[0])
+        accounts.append(account)
+        for region in regions:
+            eks, ec2 = target.eks_ec2(region)
+            progress = Progress(sys.stderr, region)
+            if names is not None:
+                progress.add_total(len(names))
+            try:
+                discovery = Discovery(eks=CountingEks(eks, progress), ec2=ec2, network_path=settings.network_path)
+                snapshot, missing = _read(discovery, names)
+            finally:
+                progress.finish()
+            for name in missing:
+                absent.setdefault(name, []).append(region)
+            wanted = None if names is None else [name for name in names if name not in missing]
+            evaluations = evaluate(snapshot, settings, clusters=wanted)
+            scans.append(RegionScan(region, snapshot, tuple(evaluations), account))
+    # A named cluster must exist in some account and region scanned: a typo must not pass in CI.
+    nowhere = {name: where for name, where in absent.items() if len(where) == len(regions) * len(targets)}
     if nowhere:
         raise _missing_error(nowhere, regions)
-    result = build_result(level, scans, target.account(regions[0]), datetime.now(UTC), tool_version())
+    # One account: the document's `account`; several: null there, each evaluation has its own.
+    account = accounts[0] if len(set(accounts)) == 1 else None
+    result = build_result(settings.level, scans, account, datetime.now(UTC), tool_version())
     text = _render_scan(result, args, out)
-    code = EXIT_NON_COMPLIANT if result.non_compliant else EXIT_OK
+    code = exit_code(result, settings, args.fail_on, args.fail_if_empty)
     _write(text, args.output, out)
     return code
 
@@ -267,17 +262,18 @@ def _render_scan(result: ScanResult, args: argparse.Namespace, out: TextIO) -> s
         # matplotlib is imported only here: the Lambda artifact does not carry it.
         from .report.html import render_html  # noqa: PLC0415
 
-        return render_html(result, _plans(result, args.network_path))
+        return render_html(result, _plans(result, _settings(args)))
     colour = args.output is None and out.isatty() and not os.environ.get("NO_COLOR")
     return render_table(result, only_failures=args.only_failures, colour=colour)
 
 
-def _plans(result: ScanResult, network_path: bool) -> dict[tuple[str, str], Outcome]:
+def _plans(result: ScanResult, settings: Settings | None = None) -> dict[tuple[str, str], Outcome]:
     """The fix plan of every NON_COMPLIANT cluster, from the snapshot already read (no AWS call, no change).
 
     A cluster the rule judges but the remediation would not write to (UPDATING: settings.refusal
     for writing) has no plan: its report shows the findings alone."""
-    scope = Scope(level=result.level, network_path=network_path)
+    settings = settings or Settings(level=result.level)
+    scope = settings.scope()
     return {
         (view.region, view.evaluation.resource_id): preview(view.topology, scope)
         for view in result.clusters
@@ -289,11 +285,8 @@ def _plans(result: ScanResult, network_path: bool) -> dict[tuple[str, str], Outc
 
 def fix(args: argparse.Namespace, out: TextIO) -> int:
     """Plan (or apply) each named cluster's repairs; 0 when nothing is left to do."""
-    target, regions = _target(args)
-    if len(regions) > 1:
-        raise UsageError("fix works on one region at a time: pass --region once")
-    [region] = regions
-    level = Level(args.level)
+    [target], [region] = targets_of(args)  # fix: one --profile, one --account, one --region
+    settings = _settings(args)
     names = list(dict.fromkeys(args.cluster))
     eks, ec2 = target.eks_ec2(region)
     # IAM: the RoleIds EKS creates control-plane interfaces under (remediation.control_plane_role_ids).
@@ -307,14 +300,9 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     known = set(before.topologies) | set(before.unreadable_clusters)
     missing = [name for name in names if name not in known]
     if missing:
-        raise _missing_error({name: [region] for name in missing}, regions)
+        raise _missing_error({name: [region] for name in missing}, [region])
     # A cluster that cannot be fixed (not ACTIVE) stops the run before anything is written.
-    scope = Scope(
-        level=level,
-        allow_tag_removal=args.allow_tag_removal,
-        trust_node_tags=args.trust_node_tags,
-        network_path=args.network_path,
-    )
+    scope = settings.scope(allow_tag_removal=args.allow_tag_removal, trust_node_tags=args.trust_node_tags)
     refused = [
         why for name in names if name in before.topologies and (why := scope.refusal(before.topologies[name].cluster))
     ]

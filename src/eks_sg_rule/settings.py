@@ -57,6 +57,18 @@ class Settings:
         """Why the rule does not judge this cluster (`refusal`, judging), or None."""
         return refusal(cluster, self.cluster_name_pattern)
 
+    def scope(self, allow_tag_removal: bool = False, trust_node_tags: bool = False) -> Scope:
+        """The remediation's Scope that judges as these settings do (level, exemptions, pattern,
+        NetworkPath), with the operator's opt-ins."""
+        return Scope(
+            level=self.level,
+            exempt_sg_ids=self.exempt_sg_ids,
+            cluster_name_pattern=self.cluster_name_pattern,
+            allow_tag_removal=allow_tag_removal,
+            trust_node_tags=trust_node_tags,
+            network_path=self.network_path,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Scope:

@@ -247,7 +247,8 @@ def test_no_region_anywhere_is_an_error_saying_where_to_set_one(
 
     assert main(["scan"], out=io.StringIO()) == 2
     assert capsys.readouterr().err == (
-        "eks-sg-rule: error: no AWS region: pass --region, set AWS_REGION, or set a region in the profile\n"
+        "eks-sg-rule: error: no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or set a region "
+        "in the profile (aws configure)\n"
     )
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError, NoCredentialsError
+from botocore.exceptions import (
+    ClientError,
+    CredentialRetrievalError,
+    NoCredentialsError,
+    NoRegionError,
+    SSOTokenLoadError,
+    TokenRetrievalError,
+    UnauthorizedSSOTokenError,
+)
 from botocore.stub import Stubber
 
 from eks_sg_rule.aws.calls import DiscoveryError
@@ -12,6 +20,10 @@ from eks_sg_rule.cli import Target
 from eks_sg_rule.report.errors import describe_error, one_line
 
 EMULATOR = "http://localhost:4566"
+ADVICE = (
+    "pass --profile or set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), "
+    "run `aws configure` or `aws sso login`"
+)
 
 
 def client_error(code: str, message: str, operation: str = "ListClusters") -> ClientError:
@@ -31,13 +43,36 @@ def test_refused_credentials_carry_a_hint(code: str) -> None:
     on_aws = describe_error(DiscoveryError("eks:ListClusters", code, "The security token is invalid"), None)
     on_emulator = describe_error(client_error(code, "bad token"), EMULATOR)
 
-    assert on_aws.endswith("the credentials were refused; set AWS_PROFILE, run `aws configure` or `aws sso login`")
+    assert on_aws.endswith(f"the credentials were refused; {ADVICE}")
     assert on_emulator == (
         f"ListClusters failed: {code}: bad token; an emulator needs credentials too, fake ones will do "
         "(AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test)"
     )
-    assert describe_error(NoCredentialsError(), None) == (
-        "no usable AWS credentials found; set AWS_PROFILE, run `aws configure` or `aws sso login`"
+    assert describe_error(NoCredentialsError(), None) == f"no usable AWS credentials found; {ADVICE}"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        UnauthorizedSSOTokenError(),
+        TokenRetrievalError(provider="sso", error_msg="Token has expired and refresh failed"),
+        SSOTokenLoadError(error_msg="Token for my-sso does not exist"),
+        CredentialRetrievalError(provider="custom-process", error_msg="exit 1"),
+    ],
+)
+def test_a_login_that_expired_says_to_log_in_again(error: Exception) -> None:
+    text = describe_error(error, None)
+
+    assert text.startswith("the profile's credentials could not be had (")
+    assert text.endswith(
+        "; run `aws sso login --profile <profile>` (or fix its credential_process), or pass another --profile"
+    )
+    assert "\n" not in text
+
+
+def test_no_region_names_the_flag_and_the_variables() -> None:
+    assert describe_error(NoRegionError(), None) == (
+        "no AWS region: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION"
     )
 
 

@@ -13,10 +13,15 @@ from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
     ConnectTimeoutError,
+    CredentialRetrievalError,
     EndpointConnectionError,
     NoCredentialsError,
+    NoRegionError,
     PartialCredentialsError,
     ReadTimeoutError,
+    SSOTokenLoadError,
+    TokenRetrievalError,
+    UnauthorizedSSOTokenError,
 )
 
 from ..aws.calls import DiscoveryError
@@ -64,7 +69,15 @@ def _credentials_hint(endpoint: str | None) -> str:
         return (
             "; an emulator needs credentials too, fake ones will do (AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test)"
         )
-    return "; set AWS_PROFILE, run `aws configure` or `aws sso login`"
+    return (
+        "; pass --profile or set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), "
+        "run `aws configure` or `aws sso login`"
+    )
+
+
+# The profile's credentials exist but cannot be had: an expired SSO session, a failing credential_process.
+EXPIRED_LOGIN = (SSOTokenLoadError, TokenRetrievalError, UnauthorizedSSOTokenError, CredentialRetrievalError)
+NO_REGION = "no AWS region: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION"
 
 
 def describe_error(error: BaseException, endpoint: str | None) -> str:
@@ -82,6 +95,12 @@ def describe_error(error: BaseException, endpoint: str | None) -> str:
         return text + (_credentials_hint(endpoint) if code in CREDENTIAL_CODES else "")
     if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
         return "no usable AWS credentials found" + _credentials_hint(endpoint)
+    if isinstance(error, EXPIRED_LOGIN):
+        return one_line(f"the profile's credentials could not be had ({error})") + (
+            "; run `aws sso login --profile <profile>` (or fix its credential_process), or pass another --profile"
+        )
+    if isinstance(error, NoRegionError):
+        return NO_REGION
     if isinstance(error, (EndpointConnectionError, ConnectTimeoutError, ConnectionClosedError)):
         where = endpoint or getattr(error, "kwargs", {}).get("endpoint_url", "AWS")
         hint = "is the endpoint running?" if endpoint else "check the network, a proxy, and the region"

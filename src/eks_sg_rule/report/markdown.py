@@ -32,8 +32,7 @@ def _check_row(check: CheckView) -> str:
     return f"| {link} | {cell(check.title)} | {_status(check.result.status)} | {cell(detail)} |"
 
 
-def _cluster(view: EvaluationView, several_regions: bool, only_failures: bool) -> list[str]:
-    where = f" ({view.region})" if several_regions else ""
+def _cluster(view: EvaluationView, where: str, only_failures: bool) -> list[str]:
     lines = [f"### {ICONS[view.status]} `{view.evaluation.resource_id}`{where}: {view.status.value}", ""]
     checks = [c for c in view.checks if not only_failures or c.result.status is Status.NON_COMPLIANT]
     if not view.checks:
@@ -63,10 +62,9 @@ def render_markdown(result: ScanResult, only_failures: bool = False) -> str:
             f"{counts['NOT_APPLICABLE']} |"
         )
     lines.append("")
-    several = len(result.regions) > 1
     for view in result.clusters:
         if not only_failures or view.status is Status.NON_COMPLIANT:
-            lines += _cluster(view, several, only_failures)
+            lines += _cluster(view, result.where(view), only_failures)
     groups = [v for v in result.security_groups if not only_failures or v.status is Status.NON_COMPLIANT]
     if groups:
         lines += [

@@ -32,6 +32,7 @@ class RegionScan:
     region: str
     snapshot: Snapshot
     evaluations: tuple[ResourceEvaluation, ...]
+    account: str | None = None  # the account the region was read in, when known (several accounts in one run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,14 @@ class ScanResult:
         """Whether anything is NON_COMPLIANT: the scan's exit code 1."""
         return any(view.status is Status.NON_COMPLIANT for view in self.evaluations)
 
+    def where(self, view: EvaluationView) -> str:
+        """Where an evaluation is, as a report heading's suffix: " (us-east-1)" when several regions were
+        read, " (111111111111)" when several accounts, " (111111111111 us-east-1)" when both; "" else."""
+        several_accounts = len({other.account for other in self.evaluations}) > 1
+        parts = [view.account or "unknown account"] if several_accounts else []
+        parts += [view.region] if len(self.regions) > 1 else []
+        return f" ({' '.join(parts)})" if parts else ""
+
     def summary(self) -> dict[str, dict[str, int]]:
         """Counts per status, clusters and SGs apart: {"clusters": {"total", "COMPLIANT", ...}, "security_groups"}."""
         return {"clusters": _counts(self.clusters), "security_groups": _counts(self.security_groups)}
@@ -179,7 +188,7 @@ class ScanResult:
         mine = [
             view
             for view in self.security_groups
-            if view.region == cluster.region and view.evaluation.resource_id in order
+            if (view.region, view.account) == (cluster.region, cluster.account) and view.evaluation.resource_id in order
         ]
         return tuple(sorted(mine, key=lambda view: order[view.evaluation.resource_id]))
 
@@ -281,7 +290,13 @@ def build_result(
     level: Level, scans: Iterable[RegionScan], account: str | None, generated_at: datetime, tool_version: str
 ) -> ScanResult:
     """Assemble one result from the regions scanned, in the order they were given; every evaluation
-    carries `account` (None when unknown)."""
+    carries its scan's account, else `account` (None when unknown). `account` is the document's: the
+    one account read, None when several were."""
     scans = list(scans)
-    views = tuple(replace(view, account=account) for scan in scans for view in _region_views(scan))
-    return ScanResult(level, tuple(scan.region for scan in scans), account, generated_at, tool_version, views)
+    views = tuple(
+        replace(view, account=scan.account if scan.account is not None else account)
+        for scan in scans
+        for view in _region_views(scan)
+    )
+    regions = tuple(dict.fromkeys(scan.region for scan in scans))  # several accounts: a region once
+    return ScanResult(level, regions, account, generated_at, tool_version, views)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..results import Status
-from .scan import EvaluationView, ScanResult
+from .scan import ScanResult
 
 _COLOURS = {Status.COMPLIANT: "32", Status.NON_COMPLIANT: "31", Status.NOT_APPLICABLE: "33"}
 
@@ -25,13 +25,8 @@ def summary_lines(result: ScanResult) -> list[str]:
     return lines
 
 
-def _where(view: EvaluationView, several_regions: bool) -> str:
-    return f" ({view.region})" if several_regions else ""
-
-
 def render_table(result: ScanResult, only_failures: bool = False, colour: bool = False) -> str:
     """The scan as text for a terminal; `only_failures` keeps NON_COMPLIANT clusters, checks and SGs."""
-    several = len(result.regions) > 1
     lines = [
         f"Level: {result.level.value} · region(s): {', '.join(result.regions)}"
         + (f" · account {result.account}" if result.account else ""),
@@ -42,7 +37,7 @@ def render_table(result: ScanResult, only_failures: bool = False, colour: bool =
     for view in clusters:
         status = view.status
         lines.append(
-            f"cluster {view.evaluation.resource_id}{_where(view, several)}: {_paint(status.value, status, colour)}"
+            f"cluster {view.evaluation.resource_id}{result.where(view)}: {_paint(status.value, status, colour)}"
         )
         checks = [c for c in view.checks if not only_failures or c.result.status is Status.NON_COMPLIANT]
         if not view.checks:
