@@ -212,7 +212,8 @@ def test_a_private_cluster_without_ecr_endpoints_or_nat_fails() -> None:
     assert finding.change is not None
     assert finding.change.startswith(
         "aws ec2 create-vpc-endpoint --vpc-id vpc-1 --service-name com.amazonaws.eu-west-1.ecr.api "
-        "--vpc-endpoint-type Interface --subnet-ids subnet-n1 --security-group-ids sg-cluster --private-dns-enabled"
+        "--vpc-endpoint-type Interface --subnet-ids subnet-n1 subnet-n2 --security-group-ids sg-cluster "
+        "--private-dns-enabled"
     )
     assert "--vpc-endpoint-type Gateway --route-table-ids rtb-private" in finding.change
     assert any(m.startswith("no route from subnet subnet-n1 (nodegroup ng-1) to S3") for m in messages(result))

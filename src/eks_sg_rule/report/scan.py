@@ -74,8 +74,16 @@ class CheckView:
     @property
     def blocking(self) -> tuple[Finding, ...]:
         """A network-path check's findings that name the component blocking a path (acl-…, rtb-…,
-        vpce-…, nat-…, a cluster), in the engine's order."""
-        return tuple(f for f in self.result.findings if f.component_id)
+        vpce-…, nat-…, a cluster), in the engine's order; a change (AWS CLI command) several findings
+        share is given once, by the first of them."""
+        seen: set[str] = set()
+        blocking = []
+        for finding in self.result.findings:
+            if not finding.component_id or (finding.change and finding.change in seen):
+                continue
+            seen.add(finding.change)
+            blocking.append(finding)
+        return tuple(blocking)
 
     def to_json(self) -> dict[str, Any]:
         """{"id", "status", "detail", "title", "doc_url", "level", "severity"}, `missing` on a failing
