@@ -88,7 +88,7 @@ class CheckView:
         for finding in self.result.findings:
             if not finding.component_id or (finding.change and finding.change in seen):
                 continue
-            seen.add(finding.change)
+            seen.add(finding.change or "")
             blocking.append(finding)
         return tuple(blocking)
 
