@@ -70,9 +70,10 @@ def verdict_lines(report: str) -> str:
     """The network-path scan's table as the demo shows it: each cluster's whole verdict (its line and
     its checks' lines, findings in full) and the clusters' count; the per-resource rows (SGs and the
     network components, named in the checks' details too) are left out."""
-    head, found, _ = report.partition("\nsecurity groups:\n")
-    if not found:
+    cuts = [i for i in (report.find("\nsecurity groups:\n"), report.find("\nnetwork components:\n")) if i >= 0]
+    if not cuts:
         return report.rstrip("\n")
+    head = report[: min(cuts)]
     summary = [line for line in report.splitlines() if line.startswith("clusters: ")]
     return "\n".join([head.rstrip("\n"), "", *summary])
 

@@ -26,11 +26,18 @@ A dual-stack endpoint reached over IPv6 is not judged.
   CIDRs, or to all of the family) and the node subnet's ACL passes 443 out to, and 1024-65535 in
   from, every CIDR of the prefix list (all of the family when the list was not read). Else an S3
   Interface endpoint as in (b); else the internet path.
+- Missing ECR endpoints: one finding per node subnet, all with one change for the VPC: one
+  `create-vpc-endpoint` per missing service naming one node subnet per Availability Zone
+  (endpoint_subnets; every subnet whose zone is unknown, and the message then says "one subnet
+  per Availability Zone"), since two endpoints with private DNS for one service cannot coexist.
 - Route, endpoint and publicAccessCidrs findings carry `aws ec2 create-vpc-endpoint`,
   `aws ec2 modify-vpc-endpoint` or `aws eks update-cluster-config` (never run by this project).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .crossing import Outcome, Place, control_plane_places, judge_acl, node_places, subnet_ranges
 from .ip import Protocol
@@ -40,7 +47,7 @@ from .network import Endpoint, covers
 from .results import Finding
 from .routes import HTTPS, Exit, InternetPaths
 from .sides import WorkerSide, names, worker_owner
-from .vpc import RouteTable, VpcEndpoint, VpcNetwork
+from .vpc import RouteTable, Subnet, VpcEndpoint, VpcNetwork
 
 
 def interface_endpoint(vpc: VpcNetwork, service: str) -> VpcEndpoint | None:
@@ -81,18 +88,44 @@ def any_gateway(vpc: VpcNetwork) -> VpcEndpoint | None:
     return next((e for e in vpc.endpoints if e.service_name == name and e.endpoint_type == "Gateway"), None)
 
 
-def gateway_command(vpc: VpcNetwork, table: RouteTable) -> str:
-    """Put `table` on the VPC's S3 gateway endpoint (modify-vpc-endpoint), or create one for it."""
+def gateway_command(vpc: VpcNetwork, *tables: RouteTable) -> str:
+    """Put `tables` on the VPC's S3 gateway endpoint (modify-vpc-endpoint), or create one for them."""
+    ids = " ".join(dict.fromkeys(table.route_table_id for table in tables))
     other = any_gateway(vpc)
     if other is not None:
-        return (
-            f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {other.endpoint_id} "
-            f"--add-route-table-ids {table.route_table_id}"
-        )
+        return f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {other.endpoint_id} --add-route-table-ids {ids}"
     return (
         f"aws ec2 create-vpc-endpoint --vpc-id {vpc.vpc_id} --service-name {vpc.service_name('s3')} "
-        f"--vpc-endpoint-type Gateway --route-table-ids {table.route_table_id}"
+        f"--vpc-endpoint-type Gateway --route-table-ids {ids}"
     )
+
+
+def endpoint_subnets(subnets: Iterable[Subnet]) -> tuple[list[str], bool]:
+    """The subnets an interface endpoint for `subnets`' nodes goes in, and whether they are certain.
+
+    An interface endpoint takes at most one subnet per Availability Zone (AWS PrivateLink,
+    CreateVpcEndpoint `SubnetIds`), and nodes of another subnet of that zone reach it through the
+    VPC's local route: the first subnet of each known zone. Subnets whose zone is not known are all
+    listed (False: the person keeps one per zone)."""
+    chosen: dict[str, str] = {}
+    unknown: list[str] = []
+    for subnet in subnets:
+        if subnet.availability_zone:
+            chosen.setdefault(subnet.availability_zone, subnet.subnet_id)
+        elif subnet.subnet_id not in unknown:
+            unknown.append(subnet.subnet_id)
+    return [*chosen.values(), *unknown], not unknown
+
+
+@dataclass(frozen=True, slots=True)
+class _MissingEcr:
+    """A node subnet with no way to ECR: what it lacks and why its way out fails."""
+
+    place: Place
+    missing: tuple[str, ...]
+    way_out: Exit
+    table: RouteTable | None
+    security_group_id: str
 
 
 class ApiPaths(InternetPaths):
@@ -100,7 +133,10 @@ class ApiPaths(InternetPaths):
 
     # --- the three services -----------------------------------------------------------------
 
+    missing_ecr: list[_MissingEcr]
+
     def judge(self, sides: list[WorkerSide]) -> None:
+        self.missing_ecr = []
         for side in sides:
             if not side.primary:
                 continue
@@ -108,6 +144,7 @@ class ApiPaths(InternetPaths):
                 self.eks(place)
                 self.ecr(place)
                 self.s3(place)
+        self.ecr_findings()
 
     def eks(self, place: Place) -> None:
         cluster = self.topology.cluster
@@ -180,27 +217,45 @@ class ApiPaths(InternetPaths):
                 self.outcome.passed(f"{place.group}: {' and '.join(missing)} over the internet")
             return
         table = self.vpc.route_table_of(place.subnet.subnet_id)
-        wanted = [self.vpc.service_name(s) for s in missing]
-        text = " and ".join([wanted[0], *(s for s in missing[1:])])
-        plural = "s" if len(missing) > 1 else ""
-        gateway = "" if table is None or gateway_endpoint(self.vpc, table) else " and the S3 gateway endpoint"
-        message = (
-            f"no route from subnet {place.subnet.subnet_id} ({place.group}) to ECR: add interface endpoint{plural} "
-            f"{text}{gateway}, or a NAT gateway ({way_out.reason})"
-        )
         # The endpoints' SG: the cluster SG when the nodes carry it (it admits all from itself), else theirs.
         side = place.side
         assert side is not None
         cluster_sg = self.topology.cluster.cluster_sg_id
         sg = cluster_sg if cluster_sg in side.endpoint.security_group_ids else worker_owner(self.topology, side)
+        self.missing_ecr.append(_MissingEcr(place, tuple(missing), way_out, table, sg))
+
+    def ecr_findings(self) -> None:
+        """One finding per node subnet with no way to ECR, all sharing one change for the VPC: one
+        `create-vpc-endpoint` per missing service naming the node subnets concerned (two endpoints
+        with private DNS for one service cannot coexist in a VPC), and the S3 gateway endpoint on
+        their route tables when they lack it."""
+        if not self.missing_ecr:
+            return
+        services = list(dict.fromkeys(s for m in self.missing_ecr for s in m.missing))
+        subnets, certain = endpoint_subnets(m.place.subnet for m in self.missing_ecr)
+        sgs = " ".join(dict.fromkeys(m.security_group_id for m in self.missing_ecr if m.security_group_id))
         commands = [
-            f"aws ec2 create-vpc-endpoint --vpc-id {self.vpc.vpc_id} --service-name {name} --vpc-endpoint-type "
-            f"Interface --subnet-ids {place.subnet.subnet_id} --security-group-ids {sg} --private-dns-enabled"
-            for name in wanted
+            f"aws ec2 create-vpc-endpoint --vpc-id {self.vpc.vpc_id} --service-name {self.vpc.service_name(s)} "
+            f"--vpc-endpoint-type Interface --subnet-ids {' '.join(subnets)}"
+            + (f" --security-group-ids {sgs}" if sgs else "")
+            + " --private-dns-enabled"
+            for s in services
         ]
-        if gateway and table is not None:
-            commands.append(gateway_command(self.vpc, table))
-        self.outcome.fail(Finding("", message, component_id=way_out.table_id, change=" && ".join(commands)))
+        bare = [m.table for m in self.missing_ecr if m.table is not None and not gateway_endpoint(self.vpc, m.table)]
+        if bare:
+            commands.append(gateway_command(self.vpc, *bare))
+        change = " && ".join(commands)
+        zones = "" if certain else f" in subnets {', '.join(subnets)} (one subnet per Availability Zone)"
+        for item in self.missing_ecr:
+            wanted = [self.vpc.service_name(s) for s in item.missing]
+            text = " and ".join([wanted[0], *item.missing[1:]])
+            plural = "s" if len(item.missing) > 1 else ""
+            gateway = " and the S3 gateway endpoint" if item.table in bare else ""
+            message = (
+                f"no route from subnet {item.place.subnet.subnet_id} ({item.place.group}) to ECR: add interface "
+                f"endpoint{plural} {text}{gateway}{zones}, or a NAT gateway ({item.way_out.reason})"
+            )
+            self.outcome.fail(Finding("", message, component_id=item.way_out.table_id, change=change))
 
     def via_interface(self, place: Place, endpoint: VpcEndpoint, service: str) -> None:
         side = place.side

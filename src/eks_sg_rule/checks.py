@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from .crossing import RuleNumbers
 from .model import OWNED, Membership, Permission, Topology
 from .names import CLUSTER_TAG_PREFIX
 from .network import Endpoint, PortSet, Reach, reach
@@ -30,6 +31,8 @@ class Judge:
             "control plane", frozenset(self.cluster.control_plane_sg_ids), control_plane_networks
         )
         cluster_sg = self.cluster.cluster_sg_id
+        # The rule numbers suggested ACL entries take, shared by NACL_MINIMUM and NACL_RECOMMENDED.
+        self.rule_numbers = RuleNumbers()
         self.cluster_sg = Endpoint(f"cluster SG {cluster_sg}", frozenset([cluster_sg] if cluster_sg else []))
 
     def judge(self, check: Check) -> CheckResult:
@@ -51,7 +54,7 @@ class Judge:
                 cannot_judge=True,
             )
         if check.network_path:
-            return judge_paths(self.topology, check)
+            return judge_paths(self.topology, check, self.rule_numbers)
         findings = self._flows(check) if check.kind is Kind.FLOWS else _JUDGEMENTS[check.kind](self)
         if check.kind is Kind.DEDICATED and not findings and self.topology.unread_clusters:
             return CheckResult(

@@ -19,9 +19,11 @@ Semantics (the README states them from here):
   the ephemeral range 1024-65535 leaving B and entering A. The decisions are nacl.blocked's: rules in
   number order, first match wins, the `*` rule denies the rest, per address family.
 - A finding names the ACL, its subnet, the node group, what is denied and by which rule, and carries
-  the `aws ec2 create-network-acl-entry` command of an allow rule numbered just below it (the highest
-  free number below the blocking rule; after the last rule when the `*` rule blocks), for the whole
-  peer subnet CIDR.
+  the `aws ec2 create-network-acl-entry` command of an allow rule numbered just below it (RuleNumbers:
+  a distinct free number per ACL and direction between the previous rule and the blocking one;
+  after the last rule when the `*` rule blocks; when none is left, the message says so and there is
+  no command), for the range the message names (_allowed: a node's peer subnet CIDR, else exactly
+  the blocked part).
 """
 
 from __future__ import annotations
@@ -44,6 +46,46 @@ MAX_RULE_NUMBER = 32766
 
 
 @dataclass
+class RuleNumbers:
+    """The rule numbers the suggested allow rules take, per network ACL and direction, across every
+    finding of the checks judged with it (NACL_MINIMUM and NACL_RECOMMENDED share one: checks.Judge).
+
+    EC2 rejects a second entry with the same number in one direction of an ACL
+    (CreateNetworkAclEntry: "NetworkAclEntryAlreadyExists"), so each distinct allow rule gets its own
+    free number; asking again for the same rule (same ACL, direction, protocol, ports, CIDR and
+    blocking rule) gives the same number, so identical findings give identical commands.
+    A number is free when no entry of that direction uses it and no earlier suggestion took it.
+    Before a numbered rule: the highest free number strictly between the previous rule of that
+    direction and the blocking rule (the new allow is then decided after every earlier rule, so it
+    shadows none of them, and before the blocking one). Before the `*` rule: the lowest free number
+    from the next multiple of ten after the last rule, up to 32766. None when no number is left.
+    """
+
+    taken: dict[tuple[str, bool], set[int]] = field(default_factory=dict)
+    given: dict[tuple[object, ...], int | None] = field(default_factory=dict)
+
+    def number(self, acl: NetworkAcl, egress: bool, rule: tuple[object, ...], below: int) -> int | None:
+        """The number of the allow rule `rule` (any hashable description of it) placed before rule
+        `below` of `acl`'s `egress` direction; None when no free number is left there."""
+        key = (acl.acl_id, egress, rule, below)
+        if key in self.given:
+            return self.given[key]
+        used = {entry.rule_number for entry in acl.entries if entry.egress == egress}
+        taken = self.taken.setdefault((acl.acl_id, egress), set())
+        if below >= DEFAULT_RULE_NUMBER:
+            last = max((n for n in used if n < DEFAULT_RULE_NUMBER), default=0)
+            candidates = range((last // 10 + 1) * 10, MAX_RULE_NUMBER + 1)
+        else:
+            previous = max((n for n in used if n < below), default=0)
+            candidates = range(below - 1, previous, -1)
+        number = next((n for n in candidates if n not in used and n not in taken), None)
+        if number is not None:
+            taken.add(number)
+        self.given[key] = number
+        return number
+
+
+@dataclass
 class Outcome:
     """What one path check found so far: failures (deduplicated by message), "cannot judge" notes,
     every component on a judged path, and what passed (for the COMPLIANT detail)."""
@@ -54,6 +96,8 @@ class Outcome:
     passes: list[str] = field(default_factory=list)
     # An ACL finding's message without its purposes -> (its index in `findings`, the purposes).
     purposes: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
+    # The rule numbers given to suggested ACL entries (shared by the checks of one judge).
+    numbers: RuleNumbers = field(default_factory=RuleNumbers)
 
     def fail(self, finding: Finding) -> None:
         if all(known.message != finding.message for known in self.findings):
@@ -180,29 +224,26 @@ def _traffic_text(protocol: Protocol, ports: PortSet, egress: bool) -> str:
     return f"{way} {protocol.value.upper()} {ports.describe()}"
 
 
-def _free_numbers(acl: NetworkAcl, egress: bool, below: int, count: int) -> list[int]:
-    """`count` unused rule numbers for new allow rules placed before rule `below` (after the last
-    rule when `below` is the `*` rule)."""
-    used = {entry.rule_number for entry in acl.entries if entry.egress == egress}
-    if below >= DEFAULT_RULE_NUMBER:
-        last = max((n for n in used if n < DEFAULT_RULE_NUMBER), default=0)
-        start = min(MAX_RULE_NUMBER, (last // 10 + 1) * 10 + count - 1)
-    else:
-        start = below - 1
-    free = [n for n in range(start, 0, -1) if n not in used][:count]
-    return free + [max(1, below - 1)] * (count - len(free))
-
-
 def acl_entry_command(
-    acl: NetworkAcl, egress: bool, protocol: Protocol, ports: PortSet, cidr: IPNetwork, below: int
-) -> str:
+    acl: NetworkAcl,
+    egress: bool,
+    protocol: Protocol,
+    ports: PortSet,
+    cidr: IPNetwork,
+    below: int,
+    numbers: RuleNumbers | None = None,
+) -> str | None:
     """`aws ec2 create-network-acl-entry` commands (one per port interval, joined by &&) adding an
-    allow rule for `protocol`/`ports` and `cidr` before rule `below`."""
+    allow rule for `protocol`/`ports` and `cidr` before rule `below`, numbered by `numbers` (a fresh
+    RuleNumbers when None). None when RuleNumbers has no free number left for one of them."""
+    numbers = numbers if numbers is not None else RuleNumbers()
     intervals = [(0, 0)] if protocol is Protocol.ALL else list(ports.intervals)
-    numbers = _free_numbers(acl, egress, below, len(intervals))
     cidr_flag = "--ipv6-cidr-block" if cidr.version == 6 else "--cidr-block"
     commands = []
-    for number, (low, high) in zip(numbers, intervals, strict=True):
+    for low, high in intervals:
+        number = numbers.number(acl, egress, (protocol, low, high, cidr), below)
+        if number is None:
+            return None
         what = (
             "--protocol -1"
             if protocol is Protocol.ALL
@@ -215,9 +256,22 @@ def acl_entry_command(
     return " && ".join(commands)
 
 
-def _widest(block: AclBlock, wide: Iterable[IPNetwork]) -> IPNetwork:
-    """The peer subnet CIDR that holds the blocked part (the durable allow), else the part itself."""
-    covering = [n for n in wide if n.version == block.peer.version and block.peer.subnet_of(n)]  # type: ignore[arg-type]
+def _allowed(block: AclBlock, peers: tuple[IPNetwork, ...], wide: Iterable[IPNetwork]) -> IPNetwork:
+    """The range a suggested allow rule names for a blocked part, which the finding's message names too.
+
+    Node addresses (a peer range that is not itself one of the `wide` subnet CIDRs) widen to the
+    smallest peer subnet CIDR holding the blocked part: nodes are replaced and take any address of
+    their subnet, so allowing only today's addresses would break with the next node, and the subnet is
+    the range the requirement is about. Any other peer (a control plane's or endpoint's subnet, all of
+    the address family, a prefix list's CIDR) is allowed exactly as blocked: widening it, e.g. from
+    the blocked 128.0.0.0/1 to 0.0.0.0/0, would open more than the rule blocks, and the minimal
+    correct change allows exactly the part that is denied.
+    """
+    covering = [
+        n
+        for n in wide
+        if n.version == block.peer.version and n not in peers and block.peer.subnet_of(n)  # type: ignore[arg-type]
+    ]
     return min(covering, key=lambda n: n.num_addresses) if covering else block.peer
 
 
@@ -268,15 +322,24 @@ def judge_acl(
             else (f"at rule {rule}: add an allow rule numbered below {rule}")
         )
         toward = "to" if egress else "from"
-        cidrs = list(dict.fromkeys(_widest(block, wide) for block in group))
-        peer_text = names(str(block.peer) for block in group)
-        if len(group) > MAX_NAMED:
-            peer_text = f"{len(group)} ranges in {names(str(cidr) for cidr in cidrs)}"
+        cidrs = list(dict.fromkeys(_allowed(block, peers, wide) for block in group))
+        peer_text = names(str(cidr) for cidr in cidrs)
+        if len(cidrs) > MAX_NAMED:
+            peer_text = f"{len(cidrs)} ranges in {names(str(cidr) for cidr in cidrs)}"
+        commands = [
+            acl_entry_command(acl, egress, protocol, blocked_ports, cidr, rule, outcome.numbers) for cidr in cidrs
+        ]
+        change = " && ".join(c for c in commands if c is not None)
+        if any(c is None for c in commands):
+            change = ""
+            where += (
+                f" (no free rule number is left below {rule} in the {'outbound' if egress else 'inbound'} rules "
+                f"of {acl.acl_id}: renumber its rules to make room)"
+            )
         message = (
             f"NACL {acl.acl_id} (subnet {place.subnet.subnet_id}, {place.group}) denies "
             f"{_traffic_text(protocol, blocked_ports, egress)} {toward} {peer_text} {where}"
         )
-        change = " && ".join(acl_entry_command(acl, egress, protocol, blocked_ports, cidr, rule) for cidr in cidrs)
         outcome.fail_acl(Finding("", message, component_id=acl.acl_id, change=change), purpose)
     return None
 

@@ -33,7 +33,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from .apis import judge_aws_apis
-from .crossing import Outcome, Place, control_plane_places, judge_crossing, node_places
+from .crossing import Outcome, Place, RuleNumbers, control_plane_places, judge_crossing, node_places
 from .ip import IPNetwork, Protocol
 from .model import IpFamily, Topology
 from .network import PortSet
@@ -84,8 +84,11 @@ def legs(check_id: str) -> list[Leg]:
     return list(found.values())
 
 
-def judge_paths(topology: Topology, check: Check) -> CheckResult:
-    """Judge one of requirements.PATH_CHECKS for one cluster (see the module's semantics)."""
+def judge_paths(topology: Topology, check: Check, numbers: RuleNumbers | None = None) -> CheckResult:
+    """Judge one of requirements.PATH_CHECKS for one cluster (see the module's semantics).
+    `numbers`: the rule numbers already given to suggested network ACL entries by the other path
+    checks of this cluster (crossing.RuleNumbers; a fresh one when None), so that no two commands
+    of one ACL and direction share a number."""
     vpc = topology.vpc
     if vpc is None:
         return CheckResult(
@@ -103,7 +106,7 @@ def judge_paths(topology: Topology, check: Check) -> CheckResult:
         return CheckResult(
             check.id, Status.NOT_APPLICABLE, "no worker nodes found: cannot judge their paths", cannot_judge=True
         )
-    outcome = Outcome()
+    outcome = Outcome(numbers=numbers if numbers is not None else RuleNumbers())
     if check.kind is Kind.NACL:
         _judge_nacl(topology, vpc, sides, check.id, outcome)
     else:

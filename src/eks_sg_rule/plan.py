@@ -20,7 +20,7 @@ from .interfaces import InterfaceRecord, branch_of, eks_control_plane, leaked_cn
 from .model import OWNED, Membership, Topology
 from .names import CLUSTER_TAG_PREFIX
 from .network import PortSet
-from .plan_paths import component_of, is_path_check, refusal_of
+from .plan_paths import component_of, is_path_check, merge_same_commands, refusal_of
 from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
 from .results import CheckResult, Finding, Status
 from .settings import Scope
@@ -222,7 +222,9 @@ class Planner:
                 )
             )
         only = self.scope.only_security_group
-        planned = self._keep_a_tag_on_every_interface([self._guarded(change) for change in _unique(changes)])
+        planned = self._keep_a_tag_on_every_interface(
+            [self._guarded(change) for change in merge_same_commands(_unique(changes))]
+        )
         return [change for change in planned if only is None or change.security_group_id == only]
 
     def _keep_a_tag_on_every_interface(self, changes: list[Change]) -> list[Change]:

@@ -13,12 +13,17 @@ Pure: no AWS. Used by plan.py.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .requirements import CHECKS_BY_ID
 from .results import Finding
 
 # What the remediation never writes, in the words a plan gives a person.
+NOT_MADE = " (not made: "
+_Change = TypeVar("_Change")
+
 NEVER_WRITTEN = "network ACLs, routes, VPC endpoints and publicAccessCidrs are never changed by eks-sg-rule"
 
 
@@ -43,7 +48,7 @@ def manual_detail(finding: Finding, reason: str | None = None) -> str:
     E.g. "NACL acl-1 (subnet subnet-1, nodegroup ng-1) denies inbound TCP 10250 from 10.0.16.0/20 at rule
     90: add an allow rule numbered below 90 (not made: network ACLs, … never changed by eks-sg-rule);
     AWS CLI: aws ec2 create-network-acl-entry …"."""
-    text = f"{finding.message} (not made: {reason or NEVER_WRITTEN})"
+    text = f"{finding.message}{NOT_MADE}{reason or NEVER_WRITTEN})"
     return f"{text}; AWS CLI: {finding.change}" if finding.change else text
 
 
@@ -65,3 +70,32 @@ def refusal_of(finding: Finding, refusal: Callable[[str, bool], str | None]) -> 
         if reason is None:
             return None
     return manual_detail(finding, reason)
+
+
+def merge_same_commands(changes: list[_Change]) -> list[_Change]:
+    """The plan's changes with every manual change whose AWS CLI `command` an earlier one already
+    gives folded into that earlier one: its checks added, its message added to the detail's
+    messages (before " (not made: …"), so each command is printed once.
+
+    `changes`: plan.Change items (action, checks, detail, command); order kept; changes without a
+    command or not manual pass through unchanged. Several findings share one change when one
+    command fixes them all (e.g. one ECR endpoint per service for the VPC, or the same network ACL
+    entry for two node subnets)."""
+    first: dict[str, int] = {}
+    merged: list[_Change] = []
+    for change in changes:
+        item: Any = change
+        if item.action != "manual" or not item.command:
+            merged.append(change)
+            continue
+        index = first.setdefault(item.command, len(merged))
+        if index == len(merged):
+            merged.append(change)
+            continue
+        known: Any = merged[index]
+        message = item.detail.partition(NOT_MADE)[0]
+        head, sep, tail = known.detail.partition(NOT_MADE)
+        detail = known.detail if message in head.split("; ") else f"{head}; {message}{sep}{tail}"
+        checks = tuple(dict.fromkeys((*known.checks, *item.checks)))
+        merged[index] = dataclasses.replace(known, checks=checks, detail=detail)
+    return merged

@@ -116,11 +116,14 @@ class NatGateway:
 
 @dataclass(frozen=True, slots=True)
 class Subnet:
-    """One subnet: its IPv4 CidrBlock and Ipv6CidrBlockAssociationSet CIDRs (`networks`)."""
+    """One subnet: its IPv4 CidrBlock and Ipv6CidrBlockAssociationSet CIDRs (`networks`) and its
+    AvailabilityZone (e.g. "us-east-1a"; "" when not known). An interface VPC endpoint takes at most
+    one subnet per Availability Zone (AWS PrivateLink: CreateVpcEndpoint SubnetIds)."""
 
     subnet_id: str
     vpc_id: str
     networks: tuple[IPNetwork, ...] = ()
+    availability_zone: str = ""
 
 
 @dataclass(frozen=True, slots=True)

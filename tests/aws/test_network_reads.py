@@ -366,6 +366,12 @@ def test_endpoints_nat_gateways_and_subnets(ec2: tuple[Any, Stubber]) -> None:
     assert set(vpc.subnets) == {PRIVATE_A, PRIVATE_B, PUBLIC}
     assert vpc.subnet_of(ipaddress.ip_network("2001:db8:1234:a101::10/128")) == vpc.subnets[PUBLIC]
     assert vpc.subnet_of(ipaddress.ip_network("10.0.17.5/32")) == vpc.subnets[PRIVATE_B]
+    # DescribeSubnets' AvailabilityZone: an interface endpoint takes one subnet per zone.
+    assert [vpc.subnets[s].availability_zone for s in (PRIVATE_A, PRIVATE_B, PUBLIC)] == [
+        "us-east-1a",
+        "us-east-1b",
+        "us-east-1a",
+    ]
 
 
 def test_a_vpc_the_answers_do_not_name_is_unread_never_empty_and_fine(ec2: tuple[Any, Stubber]) -> None:

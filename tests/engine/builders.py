@@ -144,6 +144,16 @@ PATH_SUBNETS = {
 }
 
 
+# Availability Zones of the path subnets (DescribeSubnets' AvailabilityZone): cp1/n1 in a, cp2/n2 in b.
+PATH_ZONES = {
+    "subnet-cp1": "eu-west-1a",
+    "subnet-cp2": "eu-west-1b",
+    "subnet-n1": "eu-west-1a",
+    "subnet-n2": "eu-west-1b",
+    "subnet-pub": "eu-west-1a",
+}
+
+
 def acl_rule(
     number: int,
     egress: bool,
@@ -216,7 +226,10 @@ def vpc_network(
     return VpcNetwork(
         "vpc-1",
         REGION,
-        {sid: Subnet(sid, "vpc-1", tuple(ipaddress.ip_network(c) for c in cidrs)) for sid, cidrs in networks.items()},
+        {
+            sid: Subnet(sid, "vpc-1", tuple(ipaddress.ip_network(c) for c in cidrs), PATH_ZONES.get(sid, ""))
+            for sid, cidrs in networks.items()
+        },
         tuple(acls) if acls is not None else (network_acl("acl-default", networks, open_rules(), default=True),),
         tuple(tables)
         if tables is not None

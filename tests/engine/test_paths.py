@@ -157,7 +157,7 @@ def test_nacl_recommended_judges_the_recommended_ports() -> None:
     recommended = judge(top, "NACL_RECOMMENDED")
     assert recommended.status is Status.NON_COMPLIANT
     expected = (
-        "NACL acl-nodes (subnet subnet-n1, nodegroup ng-1) denies inbound TCP 11000-12000 from 10.0.32.10/32 at rule 90"
+        "NACL acl-nodes (subnet subnet-n1, nodegroup ng-1) denies inbound TCP 11000-12000 from 10.0.32.0/20 at rule 90"
     )
     assert any(m.startswith(expected) for m in messages(recommended))
 
@@ -175,7 +175,7 @@ def test_node_to_node_minimum_passes_on_some_traffic_and_fails_on_none() -> None
     result = judge(path_topology(vpc_network(acls=node_acl(*none))), "NACL_MINIMUM")
     assert result.status is Status.NON_COMPLIANT
     assert any(
-        m.startswith("NACL acl-nodes (subnet subnet-n1, nodegroup ng-1) denies all inbound traffic from 10.0.32.10/32")
+        m.startswith("NACL acl-nodes (subnet subnet-n1, nodegroup ng-1) denies all inbound traffic from 10.0.32.0/20")
         and "(node-to-node)" in m
         for m in messages(result)
     )
@@ -212,7 +212,8 @@ def test_a_private_cluster_without_ecr_endpoints_or_nat_fails() -> None:
     assert finding.change is not None
     assert finding.change.startswith(
         "aws ec2 create-vpc-endpoint --vpc-id vpc-1 --service-name com.amazonaws.eu-west-1.ecr.api "
-        "--vpc-endpoint-type Interface --subnet-ids subnet-n1 --security-group-ids sg-cluster --private-dns-enabled"
+        "--vpc-endpoint-type Interface --subnet-ids subnet-n1 subnet-n2 --security-group-ids sg-cluster "
+        "--private-dns-enabled"
     )
     assert "--vpc-endpoint-type Gateway --route-table-ids rtb-private" in finding.change
     assert any(m.startswith("no route from subnet subnet-n1 (nodegroup ng-1) to S3") for m in messages(result))

@@ -179,8 +179,13 @@ def nat_gateway_from_api(raw: Mapping[str, Any]) -> NatGateway:
 
 
 def subnet_from_api(raw: Mapping[str, Any]) -> Subnet:
-    """A Subnet from one DescribeSubnets `Subnets[]` item: its IPv4 and IPv6 CIDRs."""
-    return Subnet(str(raw.get("SubnetId", "?")), str(raw.get("VpcId") or ""), tuple(subnet_networks(raw)))
+    """A Subnet from one DescribeSubnets `Subnets[]` item: its IPv4 and IPv6 CIDRs and AvailabilityZone."""
+    return Subnet(
+        str(raw.get("SubnetId", "?")),
+        str(raw.get("VpcId") or ""),
+        tuple(subnet_networks(raw)),
+        str(raw.get("AvailabilityZone") or ""),
+    )
 
 
 class VpcParts:

@@ -45,10 +45,9 @@ def _anchor(view: EvaluationView) -> str:
 
 def _summary(result: ScanResult) -> list[str]:
     rows = []
-    for label, counts in (
-        ("clusters", result.summary()["clusters"]),
-        ("security groups", result.summary()["security_groups"]),
-    ):
+    labels = {"clusters": "clusters", "security_groups": "security groups", "network_components": "network components"}
+    for key, counts in result.summary().items():
+        label = labels[key]
         cells = "".join(f"<td>{counts[status.value]}</td>" for status in Status)
         rows.append(f"<tr><th>{label}</th><td>{counts['total']}</td>{cells}</tr>")
     head = "".join(f"<th>{_badge(status.value)}</th>" for status in Status)
@@ -96,6 +95,20 @@ def _groups(groups: tuple[EvaluationView, ...]) -> str:
     )
     head = "<tr><th>SG</th><th>name</th><th>roles</th><th>clusters</th><th>verdict</th><th>detail</th></tr>"
     return f"<table>{head}{rows}</table>"
+
+
+def _components(components: tuple[EvaluationView, ...]) -> list[str]:
+    """The cluster's network components (NetworkPath): id, type, the clusters whose paths cross it, verdict."""
+    if not components:
+        return []
+    rows = "".join(
+        f"<tr><td><code>{escape(c.evaluation.resource_id)}</code></td><td>{escape(c.kind)}</td>"
+        f"<td>{escape(', '.join(c.clusters))}</td><td>{_badge(c.status.value)}</td>"
+        f"<td>{escape(c.evaluation.detail)}</td></tr>"
+        for c in components
+    )
+    head = "<tr><th>component</th><th>type</th><th>on paths of</th><th>verdict</th><th>detail</th></tr>"
+    return ["<h3>Network components</h3>", f"<table>{head}{rows}</table>"]
 
 
 def _plan(view: EvaluationView, plan: Outcome | None) -> str:
@@ -156,6 +169,7 @@ def _cluster(result: ScanResult, view: EvaluationView, plan: Outcome | None) -> 
         _checks(view),
         "<h3>Security groups</h3>",
         _groups(groups),
+        *_components(result.components_of(view)),
         "<h3>Fix plan</h3>",
         _plan(view, plan),
     ]

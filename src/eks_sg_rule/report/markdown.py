@@ -55,8 +55,9 @@ def render_markdown(result: ScanResult, only_failures: bool = False) -> str:
         "| | total | ✅ COMPLIANT | ❌ NON_COMPLIANT | ⚪ NOT_APPLICABLE |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for label, key in (("clusters", "clusters"), ("security groups", "security_groups")):
-        counts = summary[key]
+    labels = {"clusters": "clusters", "security_groups": "security groups", "network_components": "network components"}
+    for key, counts in summary.items():
+        label = labels[key]
         lines.append(
             f"| {label} | {counts['total']} | {counts['COMPLIANT']} | {counts['NON_COMPLIANT']} | "
             f"{counts['NOT_APPLICABLE']} |"
@@ -77,6 +78,20 @@ def render_markdown(result: ScanResult, only_failures: bool = False) -> str:
             f"| `{v.evaluation.resource_id}` | {cell(v.group_name or '?')} | {', '.join(v.roles)} | "
             f"{cell(', '.join(v.clusters))} | {_status(v.status)} | {cell(v.evaluation.detail)} |"
             for v in groups
+        ]
+        lines.append("")
+    components = [v for v in result.components if not only_failures or v.status is Status.NON_COMPLIANT]
+    if components:
+        lines += [
+            "### Network components",
+            "",
+            "| component | type | on paths of | status | detail |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| `{v.evaluation.resource_id}` | {v.kind} | {cell(', '.join(v.clusters))} | {_status(v.status)} | "
+            f"{cell(v.evaluation.detail)} |"
+            for v in components
         ]
         lines.append("")
     return "\n".join(lines)

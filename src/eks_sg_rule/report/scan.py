@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ..arns import resource_arn
-from ..evaluate import CLUSTER_TYPE, ResourceEvaluation, path_json
+from ..evaluate import CLUSTER_TYPE, COMPONENT_TYPES, ResourceEvaluation, path_json
 from ..model import Snapshot, Topology, sg_usage
 from ..requirements import CHECKS_BY_ID, Kind, Level, Traffic
 from ..results import CheckResult, Finding, Gap, Status
@@ -23,6 +23,13 @@ CLUSTER_SG = "cluster SG"
 CONTROL_PLANE_SG = "control-plane SG"
 WORKER_SG = "worker SG"
 STATUSES = tuple(status.value for status in Status)
+# A network-path component's resource type in words (evaluate.COMPONENT_TYPES' values).
+COMPONENT_WORDS = {
+    "AWS::EC2::NetworkAcl": "network ACL",
+    "AWS::EC2::RouteTable": "route table",
+    "AWS::EC2::VPCEndpoint": "VPC endpoint",
+    "AWS::EC2::NatGateway": "NAT gateway",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +82,16 @@ class CheckView:
     @property
     def blocking(self) -> tuple[Finding, ...]:
         """A network-path check's findings that name the component blocking a path (acl-…, rtb-…,
-        vpce-…, nat-…, a cluster), in the engine's order."""
-        return tuple(f for f in self.result.findings if f.component_id)
+        vpce-…, nat-…, a cluster), in the engine's order; a change (AWS CLI command) several findings
+        share is given once, by the first of them."""
+        seen: set[str] = set()
+        blocking = []
+        for finding in self.result.findings:
+            if not finding.component_id or (finding.change and finding.change in seen):
+                continue
+            seen.add(finding.change or "")
+            blocking.append(finding)
+        return tuple(blocking)
 
     def to_json(self) -> dict[str, Any]:
         """{"id", "status", "detail", "title", "doc_url", "level", "severity"}, `missing` on a failing
@@ -118,6 +133,18 @@ class EvaluationView:
         return self.evaluation.resource_type == CLUSTER_TYPE
 
     @property
+    def is_component(self) -> bool:
+        """A network-path component's evaluation (NetworkPath): a network ACL, route table, VPC
+        endpoint or NAT gateway (evaluate.COMPONENT_TYPES); `clusters` then names the clusters whose
+        judged paths cross it."""
+        return self.evaluation.resource_type in COMPONENT_TYPES.values()
+
+    @property
+    def kind(self) -> str:
+        """What the resource is, in words: "network ACL", "route table", …; its resource type otherwise."""
+        return COMPONENT_WORDS.get(self.evaluation.resource_type, self.evaluation.resource_type)
+
+    @property
     def status(self) -> Status:
         """The evaluation's compliance."""
         return self.evaluation.compliance_type
@@ -129,13 +156,16 @@ class EvaluationView:
 
     def to_json(self) -> dict[str, Any]:
         """The engine's evaluation document plus `account_id`, `region`, `arn` (null when the account
-        is unknown), and for an SG `group_name`, `clusters`, `roles`."""
+        is unknown), for an SG `group_name`, `clusters`, `roles`, and for a network-path component
+        (its `resource_type` AWS::EC2::NetworkAcl, …) the `clusters` whose paths cross it."""
         document = self.evaluation.to_json()
         document["account_id"] = self.account
         document["region"] = self.region
         document["arn"] = self.arn
         document["checks"] = [check.to_json() for check in self.checks]
-        if not self.is_cluster:
+        if self.is_component:
+            document["clusters"] = list(self.clusters)
+        elif not self.is_cluster:
             document["group_name"] = self.group_name
             document["clusters"] = list(self.clusters)
             document["roles"] = list(self.roles)
@@ -161,7 +191,17 @@ class ScanResult:
     @property
     def security_groups(self) -> tuple[EvaluationView, ...]:
         """The SG evaluations, every region."""
-        return tuple(view for view in self.evaluations if not view.is_cluster)
+        return tuple(view for view in self.evaluations if not view.is_cluster and not view.is_component)
+
+    @property
+    def components(self) -> tuple[EvaluationView, ...]:
+        """The network-path components' evaluations (NetworkPath), every region."""
+        return tuple(view for view in self.evaluations if view.is_component)
+
+    def components_of(self, cluster: EvaluationView) -> tuple[EvaluationView, ...]:
+        """The components whose evaluations name this cluster among those whose paths cross them."""
+        name = cluster.evaluation.resource_id
+        return tuple(v for v in self.components if v.region == cluster.region and name in v.clusters)
 
     @property
     def non_compliant(self) -> bool:
@@ -177,8 +217,12 @@ class ScanResult:
         return f" ({' '.join(parts)})" if parts else ""
 
     def summary(self) -> dict[str, dict[str, int]]:
-        """Counts per status, clusters and SGs apart: {"clusters": {"total", "COMPLIANT", ...}, "security_groups"}."""
-        return {"clusters": _counts(self.clusters), "security_groups": _counts(self.security_groups)}
+        """Counts per status, clusters and SGs apart: {"clusters": {"total", "COMPLIANT", ...}, "security_groups"},
+        and "network_components" when the scan judged any (NetworkPath)."""
+        counts = {"clusters": _counts(self.clusters), "security_groups": _counts(self.security_groups)}
+        if self.components:
+            counts["network_components"] = _counts(self.components)
+        return counts
 
     def security_groups_of(self, cluster: EvaluationView) -> tuple[EvaluationView, ...]:
         """The SG evaluations of the SGs that play a role for this cluster, in the order of its roles."""
@@ -268,6 +312,9 @@ def _region_views(scan: RegionScan) -> list[EvaluationView]:
             checks = tuple(_check_view(c, c.findings, topology, None) for c in evaluation.checks)
             views.append(EvaluationView(scan.region, evaluation, checks, topology=topology))
             continue
+        if evaluation.resource_type in COMPONENT_TYPES.values():
+            views.append(EvaluationView(scan.region, evaluation, (), clusters=_crossing(scan, evaluation.resource_id)))
+            continue
         sg_id = evaluation.resource_id
         users = usage.get(sg_id, [])
         using = [topologies[name] for name in users]
@@ -284,6 +331,19 @@ def _region_views(scan: RegionScan) -> list[EvaluationView]:
             )
         )
     return views
+
+
+def _crossing(scan: RegionScan, component_id: str) -> tuple[str, ...]:
+    """The clusters of the region whose path checks judged a path through `component_id`."""
+    return tuple(
+        evaluation.resource_id
+        for evaluation in scan.evaluations
+        if evaluation.resource_type == CLUSTER_TYPE
+        and any(
+            component_id in check.components or any(f.component_id == component_id for f in check.findings)
+            for check in evaluation.checks
+        )
+    )
 
 
 def build_result(

@@ -1,4 +1,5 @@
-"""The terminal table: clusters with their checks, then the SGs with names and roles, then the counts."""
+"""The terminal table: clusters with their checks, then the SGs with names and roles, then the network
+components (NetworkPath: network ACLs, route tables, VPC endpoints, NAT gateways), then the counts."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ def _paint(text: str, status: Status, colour: bool, width: int = 0) -> str:
 
 
 def summary_lines(result: ScanResult) -> list[str]:
-    """`clusters: 5 (1 COMPLIANT, ...)` and `security groups: 9 (...)`: never one count for both."""
+    """`clusters: 5 (1 COMPLIANT, ...)`, `security groups: 9 (...)` and, when the scan judged any,
+    `network components: 4 (...)`: never one count for two kinds."""
     lines = []
-    for label, counts in (
-        ("clusters", result.summary()["clusters"]),
-        ("security groups", result.summary()["security_groups"]),
-    ):
+    summary = result.summary()
+    labels = {"clusters": "clusters", "security_groups": "security groups", "network_components": "network components"}
+    for label, counts in ((labels[key], counts) for key, counts in summary.items()):
         parts = ", ".join(f"{n} {status}" for status, n in counts.items() if status != "total" and n)
         lines.append(f"{label}: {counts['total']}" + (f" ({parts})" if parts else ""))
     return lines
@@ -66,7 +67,28 @@ def render_table(result: ScanResult, only_failures: bool = False, colour: bool =
                 f"{roles[id(view)]:<{role_width}}  {_paint(status.value, status, colour, 14)}  {view.evaluation.detail}"
             )
         lines.append("")
-    if only_failures and not clusters and not groups:
+    components = [v for v in result.components if not only_failures or v.status is Status.NON_COMPLIANT]
+    lines += component_lines(components, several, colour)
+    if only_failures and not clusters and not groups and not components:
         lines += ["nothing NON_COMPLIANT", ""]
     lines += summary_lines(result)
     return "\n".join(lines) + "\n"
+
+
+def component_lines(components: list[EvaluationView], several_regions: bool, colour: bool) -> list[str]:
+    """The "network components:" section: id, what it is, the clusters whose paths cross it, verdict, detail."""
+    if not components:
+        return []
+    id_width = max(len(v.evaluation.resource_id) for v in components)
+    kind_width = max(len(v.kind) for v in components)
+    crossing = {id(v): f"on paths of {', '.join(v.clusters) or '-'}{_where(v, several_regions)}" for v in components}
+    cross_width = max(len(text) for text in crossing.values())
+    lines = ["network components:"]
+    for view in components:
+        status = view.status
+        lines.append(
+            f"  {view.evaluation.resource_id:<{id_width}}  {view.kind:<{kind_width}}  "
+            f"{crossing[id(view)]:<{cross_width}}  "
+            f"{_paint(status.value, status, colour, 14)}  {view.evaluation.detail}"
+        )
+    return [*lines, ""]
