@@ -116,6 +116,14 @@ def query_nodes(
     return list(found.values())
 
 
+def instances_by_id(ec2: Any, instance_ids: list[str]) -> list[RunningNode]:
+    """Running instances by id (ec2:DescribeInstances, `instance-id` filter: a terminated one is absent)."""
+    nodes: list[RunningNode] = []
+    for filters in filter_sets("instance-id", instance_ids, RUNNING):
+        nodes.extend(api.running_nodes(ec2, filters))
+    return nodes
+
+
 class Discovery:
     """Reads one account and region through the given boto3 EKS and EC2 clients."""
 
@@ -265,18 +273,11 @@ class Discovery:
         unknown = sorted(set(carried_by) - set(users.instance_clusters))
         # Stopped, terminated or untagged: no cluster (and not asked about again).
         users.instance_clusters.update((i, frozenset()) for i in unknown)
-        for running in self._instances(unknown):
+        for running in instances_by_id(self.ec2, unknown):
             users.instance_clusters[running.node.node_id] = running.clusters
         for instance_id, carried in carried_by.items():
             for sg in carried:
                 users.instances.setdefault(sg, set()).add(instance_id)
-
-    def _instances(self, instance_ids: list[str]) -> list[RunningNode]:
-        """Running instances by id (ec2:DescribeInstances, `instance-id` filter: a terminated one is absent)."""
-        nodes: list[RunningNode] = []
-        for filters in filter_sets("instance-id", instance_ids, RUNNING):
-            nodes.extend(api.running_nodes(self.ec2, filters))
-        return nodes
 
     def _cluster_nodes(self, reads: Iterable[ClusterReads]) -> list[RunningNode]:
         """The running instances that may be these clusters' nodes (node_queries)."""

@@ -4,7 +4,7 @@ components (NetworkPath: network ACLs, route tables, VPC endpoints, NAT gateways
 from __future__ import annotations
 
 from ..results import Status
-from .scan import ScanResult
+from .scan import EvaluationView, ScanResult
 
 _COLOURS = {Status.COMPLIANT: "32", Status.NON_COMPLIANT: "31", Status.NOT_APPLICABLE: "33"}
 
@@ -68,20 +68,20 @@ def render_table(result: ScanResult, only_failures: bool = False, colour: bool =
             )
         lines.append("")
     components = [v for v in result.components if not only_failures or v.status is Status.NON_COMPLIANT]
-    lines += component_lines(components, several, colour)
+    lines += component_lines(result, components, colour)
     if only_failures and not clusters and not groups and not components:
         lines += ["nothing NON_COMPLIANT", ""]
     lines += summary_lines(result)
     return "\n".join(lines) + "\n"
 
 
-def component_lines(components: list[EvaluationView], several_regions: bool, colour: bool) -> list[str]:
+def component_lines(result: ScanResult, components: list[EvaluationView], colour: bool) -> list[str]:
     """The "network components:" section: id, what it is, the clusters whose paths cross it, verdict, detail."""
     if not components:
         return []
     id_width = max(len(v.evaluation.resource_id) for v in components)
     kind_width = max(len(v.kind) for v in components)
-    crossing = {id(v): f"on paths of {', '.join(v.clusters) or '-'}{_where(v, several_regions)}" for v in components}
+    crossing = {id(v): f"on paths of {', '.join(v.clusters) or '-'}{result.where(v)}" for v in components}
     cross_width = max(len(text) for text in crossing.values())
     lines = ["network components:"]
     for view in components:
