@@ -106,7 +106,7 @@ class _Drawing:  # one figure per cluster; its methods draw one part each
         self.axes.set_axis_off()
 
     def box(self, left: float, bottom: float, width: float, height: float, colour: str, fill: str = "#f7f9fc") -> None:
-        self.axes.add_patch(
+        self.axes.add_artist(
             FancyBboxPatch(
                 (left, bottom),
                 width,
@@ -121,7 +121,7 @@ class _Drawing:  # one figure per cluster; its methods draw one part each
     def arrow(
         self, start: tuple[float, float], end: tuple[float, float], status: str, connection: str = "arc3,rad=0.0"
     ) -> None:
-        self.axes.add_patch(
+        self.axes.add_artist(
             FancyArrowPatch(
                 start,
                 end,
