@@ -7,15 +7,18 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import replace
 
+from eks_sg_rule.evaluate import CLUSTER_TYPE, ResourceEvaluation
 from eks_sg_rule.model import Interface, NodeGroup, NodeGroupKind
 from eks_sg_rule.network import PortSet
 from eks_sg_rule.plan import Change
 from eks_sg_rule.report.diagram import cluster_svg, empty_note
 from eks_sg_rule.report.flows import CONTROL_PLANE, FAILED, OK, PODS, UNKNOWN, Edge, Place, flow_edges
-from eks_sg_rule.report.html import _action, _sg_link, _where, console_url
+from eks_sg_rule.report.html import _action, _cluster, _failing, _sg_link, _where, console_url
 from eks_sg_rule.report.layout import LINE, fit_chars, node_parts, sg_line
+from eks_sg_rule.report.scan import EvaluationView
 from eks_sg_rule.requirements import Direction, Level, Traffic
 from eks_sg_rule.results import CheckResult, Finding, Gap, Status
+from tests.conftest import REGION
 from tests.engine.builders import everything, judge, nodegroup, sg, topology
 
 
@@ -140,3 +143,29 @@ def test_sg_ids_link_to_their_console_and_manual_changes_are_for_a_person() -> N
     on_sg = Change("manual", "sg-1", ("NODE_EGRESS_AWS_APIS",), "d", component_id="vpce-1")
     assert _where("us-east-1", on_sg).endswith("</a> <code>vpce-1</code>")
     assert _action(Change("authorize-ingress", "sg-1", ("CP_SG_MINIMUM",), "d")) == "<code>authorize-ingress</code>"
+
+
+def test_the_cluster_sgs_own_flows_and_findings_without_a_gap() -> None:
+    """CLUSTER_SG_RULES: a cluster SG that does not admit itself draws the control plane's loop red; a
+    finding without a gap (none names a flow) draws nothing red."""
+    top = topology([sg("sg-cluster")], [nodegroup("ng-1", ["sg-cluster"])])
+    results = {"CLUSTER_SG_RULES": judge(top, "CLUSTER_SG_RULES")}
+    assert results["CLUSTER_SG_RULES"].status is Status.NON_COMPLIANT
+
+    drawn = {(e.source, e.target, e.traffic): e.status for e in flow_edges(top, Level.RECOMMENDED, results)}  # type: ignore[arg-type]
+    assert drawn[(CONTROL_PLANE, CONTROL_PLANE, "all traffic")] == FAILED
+
+    gapless = CheckResult("CP_SG_MINIMUM", Status.NON_COMPLIANT, "x", (Finding("sg-cluster", "no gap"),))
+    edges = flow_edges(top, Level.MINIMUM, {"CP_SG_MINIMUM": gapless})  # type: ignore[arg-type]
+    assert {e.status for e in edges if e.traffic == "TCP 443"} == {OK}
+    no_cluster_sg = replace(top, cluster=replace(top.cluster, cluster_sg_id=None))
+    edges = flow_edges(no_cluster_sg, Level.RECOMMENDED, {"CLUSTER_SG_RULES": results["CLUSTER_SG_RULES"]})  # type: ignore[arg-type]
+    assert [e.status for e in edges if e.source == e.target == CONTROL_PLANE] == [FAILED]
+
+
+def test_a_cluster_without_a_topology_says_why_in_the_summary_and_its_section() -> None:
+    evaluation = ResourceEvaluation(CLUSTER_TYPE, "c9", Status.NOT_APPLICABLE, "cluster c9 not found")
+    view = EvaluationView(REGION, evaluation, ())
+
+    assert _failing(view) == "cluster c9 not found"
+    assert _cluster(None, view, None)[-1] == "<p>cluster c9 not found</p>"  # type: ignore[arg-type]

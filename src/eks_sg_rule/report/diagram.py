@@ -72,6 +72,14 @@ def empty_note(topology: Topology) -> str:
     return "no worker nodes found:\nthe node checks cannot judge"
 
 
+def _part_name(groups: Sequence[NodeGroup], place: Place, other: Place) -> str:
+    """A part's name on a bracket: its interface kind within one group, else its group's label."""
+    if place.group == other.group:
+        return "pods" if place.kind == PODS else "nodes"
+    name = groups[place.group].label
+    return f"{name} pods" if place.kind == PODS else name
+
+
 class _Drawing:  # one figure per cluster; its methods draw one part each
     """One cluster's figure: boxes for the control plane, each node group (its pod interfaces in a box
     of their own) and the internet; arrows between."""
@@ -226,18 +234,11 @@ class _Drawing:  # one figure per cluster; its methods draw one part each
         status = bracket.edges[0].status
         self.arrow(start, end, status, f"{both}arc,angleA=0,angleB=0,armA={points},armB={points},rad=6")
         first, second = bracket.ends
-        names = [self._place_name(first, second), self._place_name(second, first)]
+        names = [_part_name(self.groups, first, second), _part_name(self.groups, second, first)]
         words = f"{names[0]} ↔ {names[1]}" if both else f"{names[0]} → {names[1]}"
         box = {"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
         x, y = NG_RIGHT + bracket.arm + 0.08, (start[1] + end[1]) / 2
         self.label(x, y, f"{bracket.edges[0].label}\n{words}", status, va="center", bbox=box)
-
-    def _place_name(self, place: Place, other: Place) -> str:
-        """A part's name on a bracket: its interface kind within one group, else its group's label."""
-        if place.group == other.group:
-            return "pods" if place.kind == PODS else "nodes"
-        name = self.groups[place.group].label
-        return f"{name} pods" if place.kind == PODS else name
 
     def path_panel(self) -> None:
         """Below the flows: per node group, one arrow to each service and to the network ACLs; a blocked

@@ -133,7 +133,8 @@ class _Verdicts:
         if peer is not None:
             return not named or self.owner[id(peer)] in named
         expected = self.fixed_peers(flow.peer)
-        return bool(named & expected) if named else flow.peer is Party.ANYWHERE or not expected
+        # An address range (the internet), or a party whose SGs are unknown: any matching gap names it.
+        return not expected or bool(named & expected)
 
     def half(self, flow: Flow, result: CheckResult | None, subject: WorkerSide | None, peer: WorkerSide | None) -> str:
         """This check's half of the flow between `subject` (None: the control plane / cluster SG)

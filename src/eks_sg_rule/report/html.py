@@ -210,7 +210,7 @@ def _paths_caption(topology: Topology, results: Mapping[str, CheckResult]) -> st
 def _cluster(result: ScanResult, view: EvaluationView, plan: Outcome | None) -> list[str]:
     name = view.evaluation.resource_id
     parts = [f'<h2 id="{escape(_anchor(view))}">{escape(name)} {_badge(view.status.value)}</h2>']
-    if view.status is Status.COMPLIANT:
+    if collapsed(view):
         # Collapsed: nothing to act on. The anchor moves to <details>, which a link to it opens.
         parts = [
             f'<details id="{escape(_anchor(view))}"><summary><h2>{escape(name)} {_badge(view.status.value)}</h2>'
@@ -244,8 +244,15 @@ def _cluster(result: ScanResult, view: EvaluationView, plan: Outcome | None) -> 
     return parts
 
 
+def collapsed(view: EvaluationView) -> bool:
+    """A cluster section shown collapsed: COMPLIANT, and no check of it failing or unable to judge
+    (nothing to act on or look into)."""
+    open_ = any(c.result.status is Status.NON_COMPLIANT or c.result.cannot_judge for c in view.checks)
+    return view.status is Status.COMPLIANT and not open_
+
+
 def _close(view: EvaluationView) -> list[str]:
-    return ["</details>"] if view.status is Status.COMPLIANT else []
+    return ["</details>"] if collapsed(view) else []
 
 
 def render_html(result: ScanResult, plans: Mapping[tuple[str, str], Outcome]) -> str:
