@@ -12,7 +12,7 @@ from eks_sg_rule.model import Interface, NodeGroup, NodeGroupKind
 from eks_sg_rule.network import PortSet
 from eks_sg_rule.plan import Change
 from eks_sg_rule.report.diagram import cluster_svg, empty_note
-from eks_sg_rule.report.flows import CONTROL_PLANE, FAILED, OK, PODS, UNKNOWN, Edge, Place, flow_edges
+from eks_sg_rule.report.flows import CONTROL_PLANE, FAILED, INTERNET, OK, PODS, UNKNOWN, Edge, Place, flow_edges
 from eks_sg_rule.report.html import _action, _cluster, _failing, _sg_link, _where, console_url
 from eks_sg_rule.report.layout import LINE, fit_chars, node_parts, sg_line
 from eks_sg_rule.report.scan import EvaluationView
@@ -148,12 +148,13 @@ def test_sg_ids_link_to_their_console_and_manual_changes_are_for_a_person() -> N
 def test_the_cluster_sgs_own_flows_and_findings_without_a_gap() -> None:
     """CLUSTER_SG_RULES: a cluster SG that does not admit itself draws the control plane's loop red; a
     finding without a gap (none names a flow) draws nothing red."""
-    top = topology([sg("sg-cluster")], [nodegroup("ng-1", ["sg-cluster"])])
+    top = topology([sg("sg-cluster", egress=[])], [nodegroup("ng-1", ["sg-cluster"])])
     results = {"CLUSTER_SG_RULES": judge(top, "CLUSTER_SG_RULES")}
     assert results["CLUSTER_SG_RULES"].status is Status.NON_COMPLIANT
 
     drawn = {(e.source, e.target, e.traffic): e.status for e in flow_edges(top, Level.RECOMMENDED, results)}  # type: ignore[arg-type]
     assert drawn[(CONTROL_PLANE, CONTROL_PLANE, "all traffic")] == FAILED
+    assert drawn[(CONTROL_PLANE, INTERNET, "all traffic")] == FAILED
 
     gapless = CheckResult("CP_SG_MINIMUM", Status.NON_COMPLIANT, "x", (Finding("sg-cluster", "no gap"),))
     edges = flow_edges(top, Level.MINIMUM, {"CP_SG_MINIMUM": gapless})  # type: ignore[arg-type]

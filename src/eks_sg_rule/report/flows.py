@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ..checks import Judge, WorkerSide, _selected
 from ..model import NodeGroup, Topology
 from ..requirements import Direction, Flow, Kind, Level, Party, Traffic, checks_for
-from ..results import CheckResult, Finding, Status
+from ..results import CheckResult, Finding, Gap, Status
 
 OK, FAILED, UNKNOWN = "ok", "failed", "unknown"
 CONTROL_PLANE = "control plane"
@@ -124,11 +124,8 @@ class _Verdicts:
         labelled = [other for other in rivals if finding.message.startswith(other.label + " ")]
         return not labelled or side in labelled
 
-    def names_peer(self, finding: Finding, flow: Flow, peer: WorkerSide | None) -> bool:
-        """The finding's gap names the flow's peer: the worker side `peer`, or the flow's other party."""
-        gap = finding.gap
-        if gap is None:
-            return False
+    def names_peer(self, gap: Gap, flow: Flow, peer: WorkerSide | None) -> bool:
+        """A finding's gap names the flow's peer: the worker side `peer`, or the flow's other party."""
         named = set(gap.peer_sg_ids)
         if peer is not None:
             return not named or self.owner[id(peer)] in named
@@ -144,7 +141,7 @@ class _Verdicts:
         if result.status is Status.COMPLIANT:
             return OK
         for finding in result.findings:
-            if not _matches(flow, finding) or not self.names_peer(finding, flow, peer):
+            if finding.gap is None or not _matches(flow, finding) or not self.names_peer(finding.gap, flow, peer):
                 continue
             if subject is None or self.names_subject(finding, subject):
                 return FAILED
