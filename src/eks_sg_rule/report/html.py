@@ -35,6 +35,7 @@ th{background:#f1f4f8}code{font-size:.88em}
 figure{margin:1rem 0;border:1px solid #dde3ea;border-radius:.4rem;padding:.5rem;background:#fff}
 figure svg{width:100%;height:auto}figcaption{color:#56616d;font-size:.85rem}
 ul.missing{margin:.3rem 0 0 1rem;padding:0}
+table.clusters td:nth-child(-n+3){white-space:nowrap}
 details>summary{cursor:pointer;list-style-position:outside;margin-top:1.2rem}
 details>summary h2{display:inline;margin:0;border:none}
 """
