@@ -21,12 +21,13 @@ from PIL import Image
 from eks_sg_rule.cli import main
 from eks_sg_rule.discovery import Discovery
 from eks_sg_rule.evaluate import evaluate
-from eks_sg_rule.report.flows import CONTROL_PLANE, FAILED, INTERNET, OK, UNKNOWN, flow_edges
+from eks_sg_rule.report.flows import CONTROL_PLANE, FAILED, INTERNET, OK, UNKNOWN, Place, flow_edges
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Settings
 from tests.conftest import REGION
 
 CHROMIUM = Path("/usr/bin/chromium")
+CONSOLE = f"https://{REGION}.console.aws.amazon.com/ec2/home?region={REGION}#SecurityGroup:groupId=sg-"
 # The picture's colours: the internet box's fill, a failing flow's red, a passing flow's green.
 INTERNET_FILL = (0xE8, 0xEA, 0xF6)
 FAILED_RED = (0xC6, 0x28, 0x28)
@@ -72,9 +73,11 @@ def test_the_report_is_one_self_contained_file(report: Path) -> None:
 
     assert "script" not in parser.tags
     assert parser.fetched == []
-    assert not re.search(r"url\((?!#)|@import|href=\"(?!#|https://docs\.aws\.amazon\.com/eks/)", html)
-    assert all(link.startswith(("#", "https://docs.aws.amazon.com/eks/")) for link in parser.links)
+    allowed = r"#|https://docs\.aws\.amazon\.com/eks/|https://us-east-1\.console\.aws\.amazon\.com/ec2/"
+    assert not re.search(rf"url\((?!#)|@import|href=\"(?!{allowed})", html)
+    assert all(link.startswith(("#", "https://docs.aws.amazon.com/eks/", CONSOLE)) for link in parser.links)
     assert parser.tags.count("svg") == 8  # one picture per cluster
+    assert "<font" not in html and "@font-face" not in html  # the pictures' text is in the browser's fonts
 
 
 def test_the_report_has_checks_sgs_and_the_fix_plan(report: Path, account: SeededAccount) -> None:
@@ -84,16 +87,81 @@ def test_the_report_has_checks_sgs_and_the_fix_plan(report: Path, account: Seede
     assert "Worker node SGs: minimum traffic" in html
     assert f"ingress tcp 10250 from {account.clusters['kubelet-blocked'].additional_sg_ids[0]} on {node_sg}" in html
     assert "worker SG" in html and "control-plane SG" in html and "cluster SG" in html
-    kubelet = html[
-        html.index('id="cluster-us-east-1-kubelet-blocked"') : html.index('id="cluster-us-east-1-legacy-113"')
-    ]
+    kubelet = _section(html, "kubelet-blocked")
     assert "Fix plan" in kubelet
     # Self-managed nodes known by tags only: the repair is planned for a person (see TrustNodeTags).
-    assert f"<code>manual</code></td><td><code>{node_sg}</code>" in kubelet
+    link = f'<a href="{CONSOLE}{node_sg[3:]}"><code>{node_sg}</code>'
+    assert f"manual</span></td><td>by a person</td><td>{link}" in kubelet
     assert "node membership rests on user-set tags" in kubelet
     assert "manual" in kubelet  # the launch template that lacks the cluster SG is for a person
-    two_owned = html[html.index('id="cluster-us-east-1-two-owned"') :]
+    two_owned = _section(html, "two-owned")
     assert "--allow-tag-removal" in two_owned and "AllowTagRemoval" not in two_owned
+
+
+def _section(html: str, cluster: str) -> str:
+    """One cluster's section of the report: from its heading to the next cluster's."""
+    start = html.index(f'id="cluster-{REGION}-{cluster}"')
+    ends = [html.find(f'<{tag} id="cluster-', start + 1) for tag in ("h2", "details")]
+    ends = [end for end in ends if end > 0]
+    return html[start : min(ends, default=len(html))]
+
+
+def test_failures_come_first_with_their_failing_checks_and_compliant_clusters_are_collapsed(report: Path) -> None:
+    html = report.read_text()
+    order = re.findall(r'<(?:h2|details) id="cluster-us-east-1-([\w-]+)"', html)
+    summary = html[html.index('<table class="clusters">') :]
+    summary = summary[: summary.index("</table>")]
+    rows = [
+        (re.findall(r'href="#cluster-us-east-1-([\w-]+)"', row)[0], row.split("</td><td>")[-1].removesuffix("</td>"))
+        for row in summary.split("</tr>")[1:-1]
+    ]
+
+    # NON_COMPLIANT, NOT_APPLICABLE, COMPLIANT; by name within each.
+    assert order == [
+        "custom-networking",
+        "dual-stack-v4",
+        "kubelet-blocked",
+        "two-owned",
+        "no-nodes",
+        "fargate-only",
+        "legacy-113",
+        "prod-managed",
+    ]
+    assert [name for name, _ in rows] == order
+    failing = {name: re.sub(r"</?code>", "", checks) for name, checks in rows}
+    assert failing["custom-networking"] == "CP_SG_MINIMUM, CP_SG_RECOMMENDED, WORKER_SG_RECOMMENDED"
+    assert failing["kubelet-blocked"].startswith("WORKER_SG_MINIMUM")
+    assert failing["no-nodes"].startswith("cannot judge: ")
+    assert failing["prod-managed"] == ""
+    # Only the compliant clusters are collapsed, without a script.
+    assert html.count("<details") == 3 and '<details id="cluster-us-east-1-prod-managed">' in html
+    assert "<summary><h2>prod-managed" in html and "<summary><h2>fargate-only" in html
+
+
+def test_an_sg_says_a_sentence_two_checks_share_once(report: Path, account: SeededAccount) -> None:
+    cluster_sg = account.clusters["custom-networking"].cluster_sg_id
+    section = _section(report.read_text(), "custom-networking")
+    row = section[section.index(f"<code>{cluster_sg}</code></a></td>") :]
+    row = row[: row.index("</tr>")]
+
+    assert "CP_SG_MINIMUM, CP_SG_RECOMMENDED: control plane does not admit" in row
+    assert row.count("control plane does not admit API server TCP 443") == 1
+
+
+def test_the_fargate_only_picture_agrees_with_its_checks(report: Path) -> None:
+    fargate = _section(report.read_text(), "fargate-only")
+    picture = fargate[fargate.index("<svg") : fargate.index("</svg>")]
+
+    assert "pods run on Fargate" in picture and "cannot judge" not in picture
+    assert "pods run on Fargate" in fargate[fargate.index("<h3>Checks") :]
+    no_nodes = _section(report.read_text(), "no-nodes")
+    assert "the node checks cannot judge" in no_nodes[no_nodes.index("<svg") : no_nodes.index("</svg>")]
+
+
+def test_the_report_stays_small(report: Path) -> None:
+    """40 clusters in under 2 MB: 50 kB a cluster, its picture's text as text rather than glyph outlines."""
+    assert report.stat().st_size < 8 * 50_000
+    assert "DejaVuSans-" not in report.read_text()  # no glyph outlines (matplotlib names them so)
 
 
 def test_the_picture_marks_exactly_the_failing_flows(account: SeededAccount) -> None:
@@ -104,14 +172,15 @@ def test_the_picture_marks_exactly_the_failing_flows(account: SeededAccount) -> 
     edges = flow_edges(snapshot.topologies["kubelet-blocked"], Level.RECOMMENDED, results)
 
     drawn = {(e.source, e.target, e.traffic): e.status for e in edges}
+    nodes = Place(0)
     assert drawn == {
-        (0, CONTROL_PLANE, "TCP 443"): OK,
-        (CONTROL_PLANE, 0, "TCP 10250"): FAILED,
-        (0, 0, "any traffic"): OK,
-        (CONTROL_PLANE, 0, "TCP 1025-65535"): OK,
-        (CONTROL_PLANE, 0, "TCP 443, 1025-65535"): FAILED,
-        (0, 0, "TCP 443, 1025-65535"): OK,
-        (0, INTERNET, "all traffic"): OK,
+        (nodes, CONTROL_PLANE, "TCP 443"): OK,
+        (CONTROL_PLANE, nodes, "TCP 10250"): FAILED,
+        (nodes, nodes, "any traffic"): OK,
+        (CONTROL_PLANE, nodes, "TCP 1025-65535"): OK,
+        (CONTROL_PLANE, nodes, "TCP 443, 1025-65535"): FAILED,
+        (nodes, nodes, "TCP 443, 1025-65535"): OK,
+        (nodes, INTERNET, "all traffic"): OK,
         (CONTROL_PLANE, CONTROL_PLANE, "all traffic"): OK,
         (CONTROL_PLANE, INTERNET, "all traffic"): OK,
     }
@@ -168,6 +237,6 @@ def test_a_real_browser_shows_the_picture(report: Path, tmp_path: Path) -> None:
     picture = shown[rows.min() : rows.max() + 1]
     ink = np.count_nonzero(picture.sum(axis=-1) < 3 * 235)
     assert ink > 0.02 * picture.shape[0] * picture.shape[1], "the picture region is (nearly) blank"
-    # The first cluster (custom-networking) has one failing flow: one dashed red arrow.
+    # The first cluster (custom-networking) has failing flows: dashed red arrows, to its pod interfaces.
     assert np.count_nonzero(_near(picture, FAILED_RED)) > 100, "no failing flow drawn in red"
     assert np.count_nonzero(_near(picture, PASSING_GREEN)) > 300, "no passing flow drawn in green"

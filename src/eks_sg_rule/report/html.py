@@ -1,7 +1,10 @@
 """The HTML report: one self-contained file (inline style and SVG, no script, nothing fetched).
 
-A summary, then per cluster its picture, its checks with their details and what is missing, its
-SGs with roles and verdicts, and the fix plan `eks-sg-rule fix` would make (planned read-only).
+A summary table (each cluster's verdict and failing checks), then per cluster, failures first
+(NON_COMPLIANT, NOT_APPLICABLE, COMPLIANT, then by name), its picture, its checks with their details
+and what is missing, its SGs with roles and verdicts (each SG id a link to the SG in the EC2
+console), and the fix plan `eks-sg-rule fix` would make (planned read-only). A compliant cluster's
+section is collapsed (`<details>`, no script).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from collections.abc import Mapping
 from html import escape
 
 from ..model import Topology
-from ..plan import Outcome
+from ..plan import MANUAL, Change, Outcome
 from ..requirements import DOC_URL
 from ..results import CheckResult, Status
 from .diagram import cluster_svg
@@ -32,7 +35,12 @@ th{background:#f1f4f8}code{font-size:.88em}
 figure{margin:1rem 0;border:1px solid #dde3ea;border-radius:.4rem;padding:.5rem;background:#fff}
 figure svg{width:100%;height:auto}figcaption{color:#56616d;font-size:.85rem}
 ul.missing{margin:.3rem 0 0 1rem;padding:0}
+table.clusters td:nth-child(-n+3){white-space:nowrap}
+details>summary{cursor:pointer;list-style-position:outside;margin-top:1.2rem}
+details>summary h2{display:inline;margin:0;border:none}
 """
+# Failures first: what a reader acts on, then what could not be judged, then what passes.
+ORDER = {Status.NON_COMPLIANT: 0, Status.NOT_APPLICABLE: 1, Status.COMPLIANT: 2}
 
 
 def _badge(value: str) -> str:
@@ -41,6 +49,42 @@ def _badge(value: str) -> str:
 
 def _anchor(view: EvaluationView) -> str:
     return f"cluster-{view.region}-{view.evaluation.resource_id}"
+
+
+def console_url(region: str, sg_id: str) -> str:
+    """The SG's page in the EC2 console of its region (the China and GovCloud partitions' consoles
+    have hosts of their own)."""
+    if region.startswith("cn-"):
+        host = "console.amazonaws.cn"
+    elif region.startswith("us-gov-"):
+        host = "console.amazonaws-us-gov.com"
+    else:
+        host = f"{region}.console.aws.amazon.com"
+    return f"https://{host}/ec2/home?region={region}#SecurityGroup:groupId={sg_id}"
+
+
+def _sg_link(region: str, sg_id: str) -> str:
+    if not sg_id.startswith("sg-"):
+        return f"<code>{escape(sg_id)}</code>"
+    return f'<a href="{escape(console_url(region, sg_id))}"><code>{escape(sg_id)}</code></a>'
+
+
+def ordered(clusters: tuple[EvaluationView, ...] | list[EvaluationView]) -> list[EvaluationView]:
+    """Failures first: NON_COMPLIANT, NOT_APPLICABLE, COMPLIANT; then by name and region."""
+    return sorted(clusters, key=lambda v: (ORDER[v.status], v.evaluation.resource_id, v.region))
+
+
+def _failing(view: EvaluationView) -> str:
+    """The summary's words for a cluster's checks: the failing ones, else the ones that cannot judge."""
+    failing = [c.result.check_id for c in view.checks if c.result.status is Status.NON_COMPLIANT]
+    if failing:
+        return ", ".join(f"<code>{escape(check)}</code>" for check in failing)
+    unjudged = [c.result.check_id for c in view.checks if c.result.cannot_judge]
+    if unjudged:
+        return "cannot judge: " + ", ".join(f"<code>{escape(check)}</code>" for check in unjudged)
+    if view.status is Status.NOT_APPLICABLE:
+        return escape(view.evaluation.detail)
+    return ""
 
 
 def _summary(result: ScanResult) -> list[str]:
@@ -52,14 +96,15 @@ def _summary(result: ScanResult) -> list[str]:
         rows.append(f"<tr><th>{label}</th><td>{counts['total']}</td>{cells}</tr>")
     head = "".join(f"<th>{_badge(status.value)}</th>" for status in Status)
     clusters = "".join(
-        f'<li><a href="#{escape(_anchor(v))}">{escape(v.evaluation.resource_id)}</a> '
-        f"({escape(v.region)}) {_badge(v.status.value)}</li>"
-        for v in result.clusters
+        f'<tr><td><a href="#{escape(_anchor(v))}">{escape(v.evaluation.resource_id)}</a></td>'
+        f"<td>{escape(v.region)}</td><td>{_badge(v.status.value)}</td><td>{_failing(v)}</td></tr>"
+        for v in ordered(result.clusters)
     )
     return [
         "<h2>Summary</h2>",
         f"<table><tr><th></th><th>total</th>{head}</tr>{''.join(rows)}</table>",
-        f"<ul>{clusters}</ul>",
+        '<table class="clusters"><tr><th>cluster</th><th>region</th><th>verdict</th><th>failing checks</th></tr>'
+        f"{clusters}</table>",
     ]
 
 
@@ -86,11 +131,23 @@ def _checks(view: EvaluationView) -> str:
     return "<table><tr><th>check</th><th>title</th><th>status</th><th>detail</th></tr>" + "".join(rows) + "</table>"
 
 
+def sg_detail(group: EvaluationView) -> str:
+    """A failing SG's detail with checks that say the same thing named together ("CP_SG_MINIMUM,
+    CP_SG_RECOMMENDED: …"), once; any other SG's evaluation detail."""
+    failing = [c.result for c in group.checks if c.result.status is Status.NON_COMPLIANT]
+    if not failing:
+        return group.evaluation.detail
+    by_detail: dict[str, list[str]] = {}
+    for check in failing:
+        by_detail.setdefault(check.detail, []).append(check.check_id)
+    return "; ".join(f"{', '.join(ids)}: {detail}" for detail, ids in by_detail.items())
+
+
 def _groups(groups: tuple[EvaluationView, ...]) -> str:
     rows = "".join(
-        f"<tr><td><code>{escape(g.evaluation.resource_id)}</code></td><td>{escape(g.group_name or '?')}</td>"
+        f"<tr><td>{_sg_link(g.region, g.evaluation.resource_id)}</td><td>{escape(g.group_name or '?')}</td>"
         f"<td>{escape(', '.join(g.roles))}</td><td>{escape(', '.join(g.clusters))}</td>"
-        f"<td>{_badge(g.status.value)}</td><td>{escape(g.evaluation.detail)}</td></tr>"
+        f"<td>{_badge(g.status.value)}</td><td>{escape(sg_detail(g))}</td></tr>"
         for g in groups
     )
     head = "<tr><th>SG</th><th>name</th><th>roles</th><th>clusters</th><th>verdict</th><th>detail</th></tr>"
@@ -111,15 +168,34 @@ def _components(components: tuple[EvaluationView, ...]) -> list[str]:
     return ["<h3>Network components</h3>", f"<table>{head}{rows}</table>"]
 
 
+def _action(change: Change) -> str:
+    """The change's action; a manual one (its status already says manual) is for a person to make."""
+    if change.action == MANUAL:
+        return "by a person" + (" (AWS CLI below)" if change.command else "")
+    return f"<code>{escape(change.action)}</code>"
+
+
+def _where(region: str, change: Change) -> str:
+    place = where(change)
+    if change.security_group_id and place.startswith(change.security_group_id):
+        rest = place[len(change.security_group_id) :].strip()
+        return _sg_link(region, change.security_group_id) + (f" <code>{escape(rest)}</code>" if rest else "")
+    return f"<code>{escape(place)}</code>"
+
+
+def _command(change: Change) -> str:
+    return f"<br><code>{escape(change.command)}</code>" if change.command else ""
+
+
 def _plan(view: EvaluationView, plan: Outcome | None) -> str:
     if view.status is not Status.NON_COMPLIANT:
         return "<p>Nothing to fix.</p>"
     if plan is None or not plan.changes:
         return "<p>No change planned.</p>"
     rows = "".join(
-        f"<tr><td>{_badge(change_status(plan, c))}</td><td><code>{escape(c.action)}</code></td>"
-        f"<td><code>{escape(where(c))}</code></td><td>{escape(', '.join(c.checks))}</td>"
-        f"<td>{escape(cli_words(c.detail))}</td></tr>"
+        f"<tr><td>{_badge(change_status(plan, c))}</td><td>{_action(c)}</td>"
+        f"<td>{_where(view.region, c)}</td><td>{escape(', '.join(c.checks))}</td>"
+        f"<td>{escape(cli_words(c.detail))}{_command(c)}</td></tr>"
         for c in plan.changes
     )
     command = (
@@ -148,9 +224,15 @@ def _paths_caption(topology: Topology, results: Mapping[str, CheckResult]) -> st
 def _cluster(result: ScanResult, view: EvaluationView, plan: Outcome | None) -> list[str]:
     name = view.evaluation.resource_id
     parts = [f'<h2 id="{escape(_anchor(view))}">{escape(name)} {_badge(view.status.value)}</h2>']
+    if collapsed(view):
+        # Collapsed: nothing to act on. The anchor moves to <details>, which a link to it opens.
+        parts = [
+            f'<details id="{escape(_anchor(view))}"><summary><h2>{escape(name)} {_badge(view.status.value)}</h2>'
+            f" ({escape(view.region)}, nothing to fix: open for the picture and the checks)</summary>"
+        ]
     topology = view.topology
     if topology is None:
-        return [*parts, f"<p>{escape(view.evaluation.detail)}</p>"]
+        return [*parts, f"<p>{escape(view.evaluation.detail)}</p>", *_close(view)]
     cluster = topology.cluster
     parts.append(
         f'<p class="meta">region {escape(view.region)} · Kubernetes {escape(cluster.version or "?")} · '
@@ -172,8 +254,20 @@ def _cluster(result: ScanResult, view: EvaluationView, plan: Outcome | None) -> 
         *_components(result.components_of(view)),
         "<h3>Fix plan</h3>",
         _plan(view, plan),
+        *_close(view),
     ]
     return parts
+
+
+def collapsed(view: EvaluationView) -> bool:
+    """A cluster section shown collapsed: COMPLIANT, and no check of it failing or unable to judge
+    (nothing to act on or look into)."""
+    open_ = any(c.result.status is Status.NON_COMPLIANT or c.result.cannot_judge for c in view.checks)
+    return view.status is Status.COMPLIANT and not open_
+
+
+def _close(view: EvaluationView) -> list[str]:
+    return ["</details>"] if collapsed(view) else []
 
 
 def render_html(result: ScanResult, plans: Mapping[tuple[str, str], Outcome]) -> str:
@@ -192,7 +286,7 @@ def render_html(result: ScanResult, plans: Mapping[tuple[str, str], Outcome]) ->
         f'checked against <a href="{DOC_URL}">Amazon EKS security group requirements</a></p>',
         *_summary(result),
     ]
-    for view in result.clusters:
+    for view in ordered(result.clusters):
         parts += _cluster(result, view, plans.get((view.region, view.evaluation.resource_id)))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
