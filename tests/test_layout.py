@@ -22,6 +22,8 @@ PURE = (
     "names",
     "network",
     "plan",
+    "plan_change",
+    "plan_minimal",
     "plan_paths",
     "requirements",
     "results",
