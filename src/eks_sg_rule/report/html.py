@@ -14,7 +14,7 @@ from ..plan import Outcome
 from ..requirements import DOC_URL
 from ..results import CheckResult, Status
 from .diagram import cluster_svg
-from .fix import change_status, cli_words, where
+from .fix import action_cell, change_status, cli_words, where
 from .path_flows import path_edges
 from .scan import EvaluationView, ScanResult
 
@@ -104,7 +104,7 @@ def _plan(view: EvaluationView, plan: Outcome | None) -> str:
     if plan is None or not plan.changes:
         return "<p>No change planned.</p>"
     rows = "".join(
-        f"<tr><td>{_badge(change_status(plan, c))}</td><td><code>{escape(c.action)}</code></td>"
+        f"<tr><td>{_badge(change_status(plan, c))}</td><td><code>{escape(action_cell(c))}</code></td>"
         f"<td><code>{escape(where(c))}</code></td><td>{escape(', '.join(c.checks))}</td>"
         f"<td>{escape(cli_words(c.detail))}</td></tr>"
         for c in plan.changes
