@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 from collections.abc import Callable
 from typing import Any
 
@@ -259,3 +260,35 @@ def test_applied_the_smallest_plan_leaves_nothing_the_one_round_plan_fixed(
 
     assert failing["smallest"] <= failing["one round"]
     assert planned["smallest"] <= planned["one round"]
+
+
+def test_fix_prints_the_plan_as_aws_cli_and_terraform_and_never_applies(
+    account: SeededAccount, api_calls: ApiCalls, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cluster_sg = revoke_cluster_self_rule(account)
+    api_calls.clear()
+
+    code, script = fix("--cluster", "prod-managed", "--format", "aws-cli")
+    code_tf, terraform = fix("--cluster", "prod-managed", "--format", "terraform")
+
+    [command] = [shlex.split(line) for line in script.splitlines() if line.startswith("aws ")]
+    assert (code, code_tf) == (1, 1)
+    assert command[:7] == [
+        "aws",
+        "ec2",
+        "authorize-security-group-ingress",
+        "--region",
+        REGION,
+        "--group-id",
+        cluster_sg,
+    ]
+    assert json.loads(command[8]) == [
+        {"IpProtocol": "-1", "UserIdGroupPairs": [{"Description": "eks-sg-rule remediation", "GroupId": cluster_sg}]}
+    ]
+    assert f'referenced_security_group_id = "{cluster_sg}"' in terraform
+    written = {name for name, _, _ in api_calls.calls if not name.startswith(("Describe", "List", "Get"))}
+    assert written == set()
+
+    assert fix("--cluster", "prod-managed", "--format", "terraform", "--apply")[0] == 2
+    assert "--format terraform prints the plan as code and never applies" in capsys.readouterr().err
+    assert scan("--cluster", "prod-managed") == 1  # still unfixed

@@ -89,7 +89,7 @@ def test_the_report_has_checks_sgs_and_the_fix_plan(report: Path, account: Seede
     ]
     assert "Fix plan" in kubelet
     # Self-managed nodes known by tags only: the repair is planned for a person (see TrustNodeTags).
-    assert f"<code>manual</code></td><td><code>{node_sg}</code>" in kubelet
+    assert f"<code>—</code></td><td><code>{node_sg}</code>" in kubelet
     assert "node membership rests on user-set tags" in kubelet
     assert "manual" in kubelet  # the launch template that lacks the cluster SG is for a person
     two_owned = html[html.index('id="cluster-us-east-1-two-owned"') :]
