@@ -28,7 +28,7 @@ from typing import Any
 from ..plan import AUTHORIZE_INGRESS, CREATE_TAGS, DELETE_TAGS, Change, Outcome
 from .fix import cli_words, where
 
-# The rule types (aws_vpc_security_group_*_rule) and the AWS CLI subcommands, by plan action.
+# The Terraform resource type of a planned rule, by plan action (the other one is egress).
 RULE_RESOURCE = {AUTHORIZE_INGRESS: "aws_vpc_security_group_ingress_rule"}
 EGRESS_RULE_RESOURCE = "aws_vpc_security_group_egress_rule"
 
@@ -98,7 +98,7 @@ def _name(*parts: str) -> str:
     return "eks_sg_rule_" + re.sub(r"[^A-Za-z0-9]+", "_", "_".join(parts)).strip("_").lower()
 
 
-def _block(kind: str, name: str, arguments: list[tuple[str, str | int]]) -> list[str]:
+def _block(kind: str, name: str, arguments: Sequence[tuple[str, str | int]]) -> list[str]:
     width = max(len(key) for key, _ in arguments)
     body = [
         f"  {key.ljust(width)} = {value if isinstance(value, int) else _hcl_string(value)}" for key, value in arguments
@@ -123,7 +123,7 @@ def _rules(cluster: str, change: Change) -> Iterator[tuple[str, str, list[tuple[
             ]
             if protocol != "-1":
                 arguments += [("from_port", int(permission["FromPort"])), ("to_port", int(permission["ToPort"]))]
-            description = pair.get("Description") or "eks-sg-rule remediation"
+            description = pair.get("Description", "eks-sg-rule remediation")
             arguments.append(("description", f"{description}: {', '.join(change.checks)}"))
             yield kind, name, arguments
 
@@ -137,6 +137,7 @@ def _terraform_lines(cluster: str, change: Change, names: set[str]) -> list[str]
             f"# remove tag {keys} from {change.security_group_id} ({', '.join(change.checks)}): take it out of the "
             "tags the configuration sets on that SG (aws_ec2_tag cannot remove a tag)"
         ]
+    blocks: list[tuple[str, str, list[tuple[str, str | int]]]]
     if change.action == CREATE_TAGS:
         blocks = [
             (
