@@ -96,23 +96,40 @@ def _repairing(change: Change, before: list[Change], after: list[Change]) -> Cha
     return replace(change, checks=tuple(dict.fromkeys([*change.checks, *gone])))
 
 
+# At most this many chosen all-traffic rules are tried for pruning (each try judges the cluster once):
+# the cost stays bounded on a cluster of many SGs, where a redundant rule may then be left (never a
+# missing one).
+PRUNE_TRIES = 8
+
+
+def _all_traffic(change: Change) -> bool:
+    return any(document["IpProtocol"] == "-1" for document in change.permissions)
+
+
 def smallest(topology: Topology, replan: Callable[[Topology], list[Change]]) -> list[Change]:
     """The smallest plan for `topology`: `replan(topology)` (one round of planning, every change
-    guarded) made in rounds. Each round adds the broadest planned rule (all traffic, then the most
-    ports) to the topology and plans again, until no new rule is planned; then each chosen rule that
-    the others make unnecessary (the plan without it is the same) is dropped. Returns the last
-    round's other changes (manual, tags), then the chosen rules, each naming every check it repairs.
-    Rounds: at most one per rule, plus one per chosen rule to prune."""
+    guarded) made in rounds. Each round adds the planned rules of the broadest kind left (every
+    all-traffic rule, else every TCP rule) to the topology and plans again, until no new rule is
+    planned; then each chosen all-traffic rule that the others make unnecessary (the plan without it
+    is the same) is dropped, broadest last. Returns the last round's other changes (manual, tags),
+    then the chosen rules, an all-traffic one naming every check it repairs.
+
+    Cost: a round judges the cluster once (checks.Judge); a plan needs a round per kind of rule
+    (usually two or three) plus one per chosen all-traffic rule when there are several (at most
+    PRUNE_TRIES, those repairing the fewest checks first). A TCP rule
+    is never pruned: it is planned only once every all-traffic rule is in place, for a finding
+    those leave."""
     chosen: list[Change] = []
     current = replan(topology)
     while candidates := [c for c in current if c.adds_rule and key_of(c) not in {key_of(x) for x in chosen}]:
-        broadest = max(candidates, key=_breadth)
-        after = replan(with_rules(topology, [*chosen, broadest]))
-        chosen.append(_repairing(broadest, current, after))
+        broad = [c for c in candidates if _all_traffic(c)] or candidates
+        after = replan(with_rules(topology, [*chosen, *broad]))
+        chosen += [_repairing(change, current, after) if len(broad) == 1 else change for change in broad]
         current = after
     rest = [change for change in current if not change.adds_rule]
     wanted = [key_of(change) for change in rest]
-    for change in reversed(list(chosen)):
+    broadest = [change for change in chosen if _all_traffic(change)]
+    for change in sorted(broadest, key=_breadth)[:PRUNE_TRIES] if len(chosen) > 1 else ():
         others = [other for other in chosen if other is not change]
         if [key_of(c) for c in replan(with_rules(topology, others))] == wanted:
             chosen = others
