@@ -25,6 +25,8 @@ PURE = (
     "network",
     "paths",
     "plan",
+    "plan_change",
+    "plan_minimal",
     "plan_paths",
     "requirements",
     "results",

@@ -33,6 +33,7 @@ from .plan import Outcome, preview
 from .remediation import remediate
 from .report.errors import OutputError, UsageError, describe_error
 from .report.fix import fix_json, fix_markdown, fix_table
+from .report.fix_code import fix_aws_cli, fix_terraform
 from .report.markdown import render_markdown
 from .report.progress import CountingEks, Progress
 from .report.scan import RegionScan, ScanResult, build_result
@@ -46,7 +47,9 @@ __all__ = ["Target", "main"]
 
 EXIT_OK, EXIT_NON_COMPLIANT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 SCAN_FORMATS = ("table", "json", "markdown", "html", "csv", "ocsf")
-FIX_FORMATS = ("table", "json", "markdown")
+FIX_FORMATS = ("table", "json", "markdown", "aws-cli", "terraform")
+# The formats that print the plan as code for a person to run or commit: they never apply.
+CODE_FORMATS = ("aws-cli", "terraform")
 
 
 def tool_version() -> str:
@@ -165,7 +168,12 @@ def _parser() -> argparse.ArgumentParser:
         help="a cluster to fix; repeat the flag for several",
     )
     fix.add_argument(
-        "--format", action=Once, choices=FIX_FORMATS, default="table", help="table (default), json or markdown"
+        "--format",
+        action=Once,
+        choices=FIX_FORMATS,
+        default="table",
+        help="table (default), json, markdown, aws-cli (the `aws ec2` commands, one per change) or terraform "
+        "(aws_vpc_security_group_*_rule and aws_ec2_tag resources); aws-cli and terraform never apply",
     )
     fix.add_argument("--apply", action="store_true", help="make the changes (default: print the plan only)")
     fix.add_argument(
@@ -287,6 +295,8 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     """Plan (or apply) each named cluster's repairs; 0 when nothing is left to do."""
     [target], [region] = targets_of(args)  # fix: one --profile, one --account, one --region
     settings = _settings(args)
+    if args.apply and args.format in CODE_FORMATS:
+        raise UsageError(f"--format {args.format} prints the plan as code and never applies: drop --apply")
     names = list(dict.fromkeys(args.cluster))
     eks, ec2 = target.eks_ec2(region)
     # IAM: the RoleIds EKS creates control-plane interfaces under (remediation.control_plane_role_ids).
@@ -326,6 +336,8 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
         text = json.dumps(fix_json(outcomes, region), indent=2) + "\n"
     elif args.format == "markdown":
         text = fix_markdown(outcomes)
+    elif args.format in CODE_FORMATS:
+        text = (fix_aws_cli if args.format == "aws-cli" else fix_terraform)(outcomes, region)
     else:
         text = fix_table(outcomes)
     _write(text, args.output, out)
