@@ -28,6 +28,7 @@ PURE = (
     "settings",
     "severity",
     "vpc",
+    "waivers",
 )
 FORBIDDEN = ("boto3", "botocore", "aws_lambda_powertools", "rdklib", "eks_sg_rule.aws")
 MAX_MODULE_LINES = 420
