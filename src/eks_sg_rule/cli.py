@@ -27,6 +27,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from .aws.clients import client_config
+from .cli_waivers import add_waivers_argument, waivable, waived, waived_in_plan
 from .discovery import Discovery
 from .evaluate import evaluate
 from .model import Snapshot
@@ -109,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     common.add_argument("--debug", action="store_true", help="on an error, print the traceback too")
+    add_waivers_argument(common)
 
     parser = _Parser(
         prog="eks-sg-rule",
@@ -244,7 +246,7 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
             absent.setdefault(name, []).append(region)
         wanted = None if names is None else [name for name in names if name not in missing]
         evaluations = evaluate(snapshot, Settings(level=level, network_path=args.network_path), clusters=wanted)
-        scans.append(RegionScan(region, snapshot, tuple(evaluations)))
+        scans.append(RegionScan(region, snapshot, waived(args, evaluations)))
     # A named cluster must exist in some region scanned: a typo must not pass in CI.
     nowhere = {name: where for name, where in absent.items() if len(where) == len(regions)}
     if nowhere:
@@ -329,7 +331,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
                 ec2,
                 iam,
                 name,
-                scope=scope,
+                scope=waivable(scope, args),
                 apply_changes=args.apply,
                 before=before,
             )
@@ -340,7 +342,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
         text = fix_markdown(outcomes)
     else:
         text = fix_table(outcomes)
-    _write(text, args.output, out)
+    _write(waived_in_plan(text, args, before, names, scope), args.output, out)
     return EXIT_OK if all(outcome.done for outcome in outcomes) else EXIT_NON_COMPLIANT
 
 

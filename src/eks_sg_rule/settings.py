@@ -10,10 +10,12 @@ ACTIVE ones.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .model import Cluster
 from .requirements import Level
+from .results import CheckResult
 
 # EKS DescribeCluster `cluster.status`: the values the rule judges, and those the remediation writes to.
 JUDGED_STATUSES = frozenset({"ACTIVE", "UPDATING"})
@@ -65,7 +67,8 @@ class Scope:
     Mirrors the rule's parameters (ComplianceLevel, ExemptSecurityGroupIds, ClusterNamePattern)
     plus the operator's opt-ins: AllowTagRemoval and TrustNodeTags (both default false).
     `only_security_group` limits the plan to the rules and tags that belong on that one SG (the
-    remediation of an `AWS::EC2::SecurityGroup` resource).
+    remediation of an `AWS::EC2::SecurityGroup` resource). `waive`: the check results to plan from,
+    given those judged (the CLI's --waivers: findings a live waiver names are left out, waivers.unwaived).
     """
 
     level: Level = Level.MINIMUM
@@ -76,6 +79,7 @@ class Scope:
     only_security_group: str | None = None
     # NetworkPath: path findings are planned as manual changes (never written).
     network_path: bool = False
+    waive: Callable[[list[CheckResult]], list[CheckResult]] | None = None
 
     def refusal(self, cluster: Cluster) -> str | None:
         """Why the remediation may not write to this cluster (`refusal`, for writing), or None."""
