@@ -42,7 +42,7 @@ def refusal(cluster: Cluster, cluster_name_pattern: re.Pattern[str] | None, for_
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The rule's parameters, validated (parameters.settings_from): ComplianceLevel,
-    ExemptSecurityGroupIds, ClusterNamePattern, ReportUnchanged, NetworkPath."""
+    ExemptSecurityGroupIds, ClusterNamePattern, ReportUnchanged, NetworkPath, WaiversParameterName."""
 
     level: Level = Level.MINIMUM
     exempt_sg_ids: frozenset[str] = frozenset()
@@ -50,6 +50,8 @@ class Settings:
     report_unchanged: bool = False
     # NetworkPath: also judge the network-path checks (requirements.PATH_CHECKS).
     network_path: bool = False
+    # WaiversParameterName: the SSM parameter holding the waiver document (waiver_source.py); None: none.
+    waivers_parameter_name: str | None = None
 
     def in_scope(self, cluster_name: str) -> bool:
         """Whether the name fully matches ClusterNamePattern (always, without one)."""

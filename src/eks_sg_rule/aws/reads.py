@@ -1,11 +1,12 @@
-"""One function per EKS, EC2 and IAM read: a client in, records out (aws.shapes parses them).
+"""One function per EKS, EC2, IAM and SSM read: a client in, records out (aws.shapes parses them).
 
 Every read is batched or paginated: nothing here is called once per SG or per instance (a launch
 template version, a prefix list and a node group are read one at a time, as their APIs require).
 A resource that is gone reads as None (or is absent from the result); any other failure raises
 DiscoveryError naming the IAM action. The IAM policy of the rule function grants exactly the EKS
 and EC2 calls made here, the remediation's also the IAM one (iam:GetRole, a role or two per
-remediated cluster); tests/deploy/test_templates.py reads this file.
+remediated cluster), and ssm:GetParameter on the waiver parameter alone when the deployment names one;
+tests/deploy/test_templates.py reads this file.
 """
 
 from __future__ import annotations
@@ -220,3 +221,16 @@ def role_id(iam: Any, role_name: str) -> str | None:
         if not_found(error):
             return None
         raise failure("iam", error) from error
+
+
+# --- SSM ------------------------------------------------------------------------------------------
+
+
+def parameter_value(ssm: Any, name: str) -> str:
+    """An SSM parameter's `Value` (ssm:GetParameter, `WithDecryption` false: a String parameter's text
+    as stored). Raises DiscoveryError naming ssm:GetParameter for every failure, ParameterNotFound
+    included: the rule's waivers (waiver_source.py) must never be dropped silently."""
+    try:
+        return str(ssm.get_parameter(Name=name, WithDecryption=False)["Parameter"]["Value"])
+    except ClientError as error:
+        raise failure("ssm", error) from error
