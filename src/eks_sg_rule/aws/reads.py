@@ -21,7 +21,7 @@ from ..assembly import RunningNode
 from ..interfaces import CONTROL_PLANE_DESCRIPTION
 from ..ip import IPNetwork
 from ..model import Carrier, SecurityGroup
-from .calls import failure, filter_sets, not_found, pages_of
+from .calls import DiscoveryError, failure, filter_sets, not_found, pages_of
 from .shapes import (
     carrier_from_api,
     group_ids,
@@ -229,8 +229,13 @@ def role_id(iam: Any, role_name: str) -> str | None:
 def parameter_value(ssm: Any, name: str) -> str:
     """An SSM parameter's `Value` (ssm:GetParameter, `WithDecryption` false: a String parameter's text
     as stored). Raises DiscoveryError naming ssm:GetParameter for every failure, ParameterNotFound
-    included: the rule's waivers (waiver_source.py) must never be dropped silently."""
+    included: the rule's waivers (waiver_source.py) must never be dropped silently. The error names
+    the parameter: SSM's ParameterNotFound carries an empty message."""
     try:
         return str(ssm.get_parameter(Name=name, WithDecryption=False)["Parameter"]["Value"])
     except ClientError as error:
-        raise failure("ssm", error) from error
+        found = failure("ssm", error)
+        message = str(error.response.get("Error", {}).get("Message") or "")
+        raise DiscoveryError(
+            found.action, found.code, f"parameter {name}" + (f": {message}" if message else "")
+        ) from error
