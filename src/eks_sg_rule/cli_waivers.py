@@ -80,10 +80,10 @@ def waived_in_plan(text: str, args: argparse.Namespace, before: Snapshot, names:
     was waived. `before`: the snapshot the plan was made from; `scope` without waivers."""
     waivers = _waivers(args)
     notes: list[str] = []
-    for name in names:
-        topology = before.topologies.get(name)
-        if waivers and topology is not None:
-            notes += [f"{name}: {note}" for note in unwaived(Planner(topology, scope).results(), waivers, today())[1]]
+    # Every name is in `before` (fix refused the run otherwise); the plan's own results, unwaived.
+    for name in (n for n in names if waivers and n in before.topologies):
+        results = Planner(before.topologies[name], scope).results()
+        notes += [f"{name}: {note}" for note in unwaived(results, waivers, today())[1]]
     if not notes:
         return text
     if args.format == "json":

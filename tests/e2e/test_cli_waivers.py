@@ -15,6 +15,7 @@ from demo.seed import SeededAccount, seed_account
 
 from eks_sg_rule.cli import main
 from tests.conftest import REGION, ApiCalls
+from tests.ocsf_schema import validate_ocsf
 
 CLUSTER = "kubelet-blocked"  # fails WORKER_SG_MINIMUM on its node SG only, at the minimum level
 TODAY = datetime.now(UTC).date()
@@ -68,6 +69,17 @@ def test_a_waived_only_failure_exits_0_and_says_until_when(account: SeededAccoun
     )
     code, table = run("scan", "--waivers", path)
     assert code == 0 and f"waived until {LATER}" in table
+    # OCSF: the waived check's finding is Suppressed (its compliance stays Fail); CSV says until when.
+    code, text = run("scan", "--format", "ocsf", "--waivers", path)
+    events = [e for e in json.loads(text) if e["compliance"].get("control") == "WORKER_SG_MINIMUM"]
+    assert code == 0 and events
+    for event in events:
+        validate_ocsf(event)
+        failed = event["compliance"]["status"] == "Fail"
+        assert (event["status_id"], event["status"]) == ((3, "Suppressed") if failed else (1, "New"))
+        assert not failed or f"waived until {LATER}" in event["message"]
+    code, text = run("scan", "--format", "csv", "--waivers", path)
+    assert code == 0 and f"waived until {LATER}: kubelet is reached another way (SEC-1)" in text
 
 
 def test_a_waiver_applies_to_the_resource_it_names_and_expires(account: SeededAccount, tmp_path: Path) -> None:
@@ -115,6 +127,7 @@ def test_fix_does_not_plan_a_waived_finding_and_says_so(account: SeededAccount, 
         ("- {check: TAG_OWNED, resource: x, reason: r, expires: tomorrow}\n", "waiver 1: expires must be a date"),
         ("{not: a list}\n", "expected a list of waivers"),
         (None, "cannot read"),
+        (b"\xff\xfe- not utf-8", "cannot read"),
     ],
 )
 def test_an_invalid_waiver_file_is_one_line_and_exit_2_before_any_aws_call(
@@ -122,11 +135,13 @@ def test_an_invalid_waiver_file_is_one_line_and_exit_2_before_any_aws_call(
     tmp_path: Path,
     api_calls: ApiCalls,
     capsys: pytest.CaptureFixture[str],
-    content: str | None,
+    content: str | bytes | None,
     said: str,
 ) -> None:
     path = tmp_path / "waivers.yaml"
-    if content is not None:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
         path.write_text(content)
     capsys.readouterr()
     for command in ("scan", "fix"):
