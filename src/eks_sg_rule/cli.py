@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 
 from .aws.clients import client_config
 from .cli_args import Once, add_account_flags, add_pipeline_flags, add_scope_flags, exempt_ids, exit_code, region_name
+from .cli_waivers import add_waivers_argument, waivable, waived, waived_in_plan
 from .discovery import Discovery
 from .evaluate import evaluate
 from .model import Snapshot
@@ -120,6 +121,7 @@ def _common(several_regions: bool) -> _Parser:
     )
     common.add_argument("--debug", action="store_true", help="on an error, print the traceback too")
     add_scope_flags(common)
+    add_waivers_argument(common)
     return common
 
 
@@ -245,7 +247,7 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
                 absent.setdefault(name, []).append(region)
             wanted = None if names is None else [name for name in names if name not in missing]
             evaluations = evaluate(snapshot, settings, clusters=wanted)
-            scans.append(RegionScan(region, snapshot, tuple(evaluations), account))
+            scans.append(RegionScan(region, snapshot, waived(args, evaluations), account))
     # A named cluster must exist in some account and region scanned: a typo must not pass in CI.
     nowhere = {name: where for name, where in absent.items() if len(where) == len(regions) * len(targets)}
     if nowhere:
@@ -327,7 +329,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
                 ec2,
                 iam,
                 name,
-                scope=scope,
+                scope=waivable(scope, args),
                 apply_changes=args.apply,
                 before=before,
             )
@@ -340,7 +342,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
         text = (fix_aws_cli if args.format == "aws-cli" else fix_terraform)(outcomes, region)
     else:
         text = fix_table(outcomes)
-    _write(text, args.output, out)
+    _write(waived_in_plan(text, args, before, names, scope), args.output, out)
     return EXIT_OK if all(outcome.done for outcome in outcomes) else EXIT_NON_COMPLIANT
 
 

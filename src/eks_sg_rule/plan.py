@@ -177,7 +177,9 @@ class Planner:
         self.role_sgs = frozenset(topology.role_sg_ids())
 
     def results(self) -> list[CheckResult]:
-        return [self.judge.judge(check) for check in checks_for(self.scope.level, self.scope.network_path)]
+        """The level's check results, less what Scope.waive leaves out (waived findings)."""
+        results = [self.judge.judge(check) for check in checks_for(self.scope.level, self.scope.network_path)]
+        return results if self.scope.waive is None else self.scope.waive(results)
 
     def plan(self, results: Iterable[CheckResult] | None = None) -> list[Change]:
         """Every change the level needs, each automatic one checked against scope and trust, and
