@@ -25,6 +25,8 @@ PURE = (
     "network",
     "paths",
     "plan",
+    "plan_change",
+    "plan_minimal",
     "plan_paths",
     "requirements",
     "results",
@@ -33,6 +35,7 @@ PURE = (
     "severity",
     "sides",
     "vpc",
+    "waivers",
 )
 FORBIDDEN = ("boto3", "botocore", "aws_lambda_powertools", "rdklib", "eks_sg_rule.aws")
 MAX_MODULE_LINES = 420

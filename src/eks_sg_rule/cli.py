@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 
 from .aws.clients import client_config
 from .cli_args import Once, add_account_flags, add_pipeline_flags, add_scope_flags, exempt_ids, exit_code, region_name
+from .cli_waivers import add_waivers_argument, waivable, waived, waived_in_plan
 from .discovery import Discovery
 from .evaluate import evaluate
 from .model import Snapshot
@@ -33,6 +34,7 @@ from .plan import Outcome, preview
 from .remediation import remediate
 from .report.errors import OutputError, UsageError, describe_error
 from .report.fix import fix_json, fix_markdown, fix_table
+from .report.fix_code import fix_aws_cli, fix_terraform
 from .report.markdown import render_markdown
 from .report.progress import CountingEks, Progress
 from .report.scan import RegionScan, ScanResult, build_result
@@ -46,7 +48,9 @@ __all__ = ["Target", "main"]
 
 EXIT_OK, EXIT_NON_COMPLIANT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 SCAN_FORMATS = ("table", "json", "markdown", "html", "csv", "ocsf")
-FIX_FORMATS = ("table", "json", "markdown")
+FIX_FORMATS = ("table", "json", "markdown", "aws-cli", "terraform")
+# The formats that print the plan as code for a person to run or commit: they never apply.
+CODE_FORMATS = ("aws-cli", "terraform")
 
 
 def tool_version() -> str:
@@ -117,6 +121,7 @@ def _common(several_regions: bool) -> _Parser:
     )
     common.add_argument("--debug", action="store_true", help="on an error, print the traceback too")
     add_scope_flags(common)
+    add_waivers_argument(common)
     return common
 
 
@@ -165,7 +170,12 @@ def _parser() -> argparse.ArgumentParser:
         help="a cluster to fix; repeat the flag for several",
     )
     fix.add_argument(
-        "--format", action=Once, choices=FIX_FORMATS, default="table", help="table (default), json or markdown"
+        "--format",
+        action=Once,
+        choices=FIX_FORMATS,
+        default="table",
+        help="table (default), json, markdown, aws-cli (the `aws ec2` commands, one per change) or terraform "
+        "(aws_vpc_security_group_*_rule and aws_ec2_tag resources); aws-cli and terraform never apply",
     )
     fix.add_argument("--apply", action="store_true", help="make the changes (default: print the plan only)")
     fix.add_argument(
@@ -237,7 +247,7 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
                 absent.setdefault(name, []).append(region)
             wanted = None if names is None else [name for name in names if name not in missing]
             evaluations = evaluate(snapshot, settings, clusters=wanted)
-            scans.append(RegionScan(region, snapshot, tuple(evaluations), account))
+            scans.append(RegionScan(region, snapshot, waived(args, evaluations), account))
     # A named cluster must exist in some account and region scanned: a typo must not pass in CI.
     nowhere = {name: where for name, where in absent.items() if len(where) == len(regions) * len(targets)}
     if nowhere:
@@ -287,6 +297,8 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     """Plan (or apply) each named cluster's repairs; 0 when nothing is left to do."""
     [target], [region] = targets_of(args)  # fix: one --profile, one --account, one --region
     settings = _settings(args)
+    if args.apply and args.format in CODE_FORMATS:
+        raise UsageError(f"--format {args.format} prints the plan as code and never applies: drop --apply")
     names = list(dict.fromkeys(args.cluster))
     eks, ec2 = target.eks_ec2(region)
     # IAM: the RoleIds EKS creates control-plane interfaces under (remediation.control_plane_role_ids).
@@ -317,7 +329,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
                 ec2,
                 iam,
                 name,
-                scope=scope,
+                scope=waivable(scope, args),
                 apply_changes=args.apply,
                 before=before,
             )
@@ -326,9 +338,11 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
         text = json.dumps(fix_json(outcomes, region), indent=2) + "\n"
     elif args.format == "markdown":
         text = fix_markdown(outcomes)
+    elif args.format in CODE_FORMATS:
+        text = (fix_aws_cli if args.format == "aws-cli" else fix_terraform)(outcomes, region)
     else:
         text = fix_table(outcomes)
-    _write(text, args.output, out)
+    _write(waived_in_plan(text, args, before, names, scope), args.output, out)
     return EXIT_OK if all(outcome.done for outcome in outcomes) else EXIT_NON_COMPLIANT
 
 

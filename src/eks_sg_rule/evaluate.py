@@ -35,6 +35,9 @@ class ResourceEvaluation:
     # The whole explanation; AWS Config receives `annotation`, the same cut to 256 characters.
     detail: str
     checks: tuple[CheckResult, ...] = ()
+    # A cluster's reads that failed (Topology.incomplete), kept even when it fails: waivers.py must
+    # not call a cluster COMPLIANT once its failures are waived if something could not be read.
+    incomplete: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -59,11 +62,12 @@ class ResourceEvaluation:
 
 
 def path_json(result: CheckResult) -> dict[str, Any]:
-    """A network-path check's own keys in a check's JSON: "components" (every component on a path it
+    """A check's optional keys in its JSON: "waived" ("until DATE: reason") when a waiver covers its
+    failure (waivers.py); a network-path check's "components" (every component on a path it
     judged, when any) and "findings" (those naming a component or a change, each {"message",
     "security_group_id" when set, "component_id" when set, "change" when set}). {} for every other
-    check, whose JSON is unchanged."""
-    document: dict[str, Any] = {}
+    check, whose JSON is unchanged (issue 18: "waived" is new, only where a waiver applies)."""
+    document: dict[str, Any] = {"waived": result.waived} if result.waived else {}
     if result.components:
         document["components"] = list(result.components)
     found = [f for f in result.findings if f.component_id or f.change]
@@ -127,7 +131,9 @@ def judge_cluster(topology: Topology, settings: Settings) -> ClusterVerdict:
         by_tags = [g.label for g in topology.node_groups if g.membership is Membership.TAGS]
         if by_tags:
             annotation += f"; node membership of {', '.join(by_tags)} rests on user-set tags only"
-    evaluation = ResourceEvaluation(CLUSTER_TYPE, cluster.name, compliance, annotation, results)
+    evaluation = ResourceEvaluation(
+        CLUSTER_TYPE, cluster.name, compliance, annotation, results, incomplete=tuple(topology.incomplete)
+    )
     return ClusterVerdict(topology, results, evaluation)
 
 

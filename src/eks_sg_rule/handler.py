@@ -19,6 +19,7 @@ from .config_results import EvaluationsNotRecorded
 from .events import RuleInputError, prepare_event
 from .parameters import InvalidParametersError
 from .rule import APPLICABLE_RESOURCES, EksSecurityGroupRule, SweepIncomplete
+from .waivers import WaiverError
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "eks-sg-rule"))
 
@@ -64,6 +65,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
         else:
             logger.error(f"AWS read failed: {error}", extra=extra)
         raise RuleEvaluationError(str(error)) from None
+    except WaiverError as error:  # the WaiversParameterName document (waiver_source.py): nothing written
+        logger.error("waiver document rejected, nothing reported to AWS Config", extra={"reason": str(error)})
+        raise RuleEvaluationError(f"waiver document rejected: {error}") from None
     except (SweepIncomplete, EvaluationsNotRecorded) as error:
         keys = {"evaluations_written": rule.written, "error_type": type(error).__name__, **_unstored(rule)}
         logger.error(str(error), extra=keys)

@@ -13,10 +13,22 @@ from .names import SECURITY_GROUP_ID
 from .requirements import Level
 from .settings import Settings
 
-OUR_PARAMETERS = ("ComplianceLevel", "ExemptSecurityGroupIds", "ClusterNamePattern", "ReportUnchanged", "NetworkPath")
+OUR_PARAMETERS = (
+    "ComplianceLevel",
+    "ExemptSecurityGroupIds",
+    "ClusterNamePattern",
+    "ReportUnchanged",
+    "NetworkPath",
+    "WaiversParameterName",
+)
 # rdklib reads these itself (cross-account execution role); they are accepted and left to it.
 RDKLIB_PARAMETERS = ("ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode")
 MAX_VALUE_LENGTH = 1024
+# SSM PutParameter `Name`: letters, digits and _.- with / between the levels of a hierarchy (a leading
+# / for a hierarchical name), at most 15 levels, not starting with "aws" or "ssm" in any case; 2048
+# characters reported, of which 1037 are reserved for SSM's own use (the ARN): 1011 for the name.
+SSM_PARAMETER_NAME = re.compile(r"/?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+){0,14}")
+SSM_PARAMETER_NAME_MAX = 1011
 
 
 class InvalidParametersError(RdkInvalidParametersError):  # type: ignore[misc]
@@ -78,13 +90,30 @@ def settings_from(parameters: Mapping[str, Any]) -> Settings:
             pattern = re.compile(pattern_text)
         except re.error as error:
             raise InvalidParametersError(f"ClusterNamePattern is not a valid regular expression: {error}") from None
+    waivers = _text(parameters, "WaiversParameterName")
+    if waivers is not None:
+        _ssm_parameter_name(waivers)
     return Settings(
         level=level,
         exempt_sg_ids=frozenset(exempt),
         cluster_name_pattern=pattern,
         report_unchanged=_flag(parameters, "ReportUnchanged"),
         network_path=_flag(parameters, "NetworkPath"),
+        waivers_parameter_name=waivers,
     )
+
+
+def _ssm_parameter_name(name: str) -> None:
+    """Raises InvalidParametersError unless `name` is a name SSM PutParameter accepts (SSM_PARAMETER_NAME)."""
+    if (
+        len(name) > SSM_PARAMETER_NAME_MAX
+        or not SSM_PARAMETER_NAME.fullmatch(name)
+        or name.lstrip("/").lower().startswith(("aws", "ssm"))
+    ):
+        raise InvalidParametersError(
+            f"WaiversParameterName {name[:60]!r} is not an SSM parameter name: letters, digits and _.- with / "
+            f"between at most 15 levels, at most {SSM_PARAMETER_NAME_MAX} characters, not starting with aws or ssm"
+        )
 
 
 def _flag(parameters: Mapping[str, Any], name: str) -> bool:

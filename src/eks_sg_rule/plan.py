@@ -20,58 +20,46 @@ from .interfaces import InterfaceRecord, branch_of, eks_control_plane, leaked_cn
 from .model import OWNED, Membership, Topology
 from .names import CLUSTER_TAG_PREFIX
 from .network import PortSet
+from .plan_change import (
+    APPLIED,
+    AUTHORIZE_EGRESS,
+    AUTHORIZE_INGRESS,
+    CREATE_TAGS,
+    DELETE_TAGS,
+    FAILED,
+    MANUAL,
+    PLANNED,
+    Change,
+    sgs_of,
+    unique,
+)
+from .plan_minimal import allowed_ports, merged, smallest
 from .plan_paths import component_of, is_path_check, merge_same_commands, refusal_of
 from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
 from .results import CheckResult, Finding, Status
 from .settings import Scope
 
-AUTHORIZE_INGRESS = "authorize_ingress"
-AUTHORIZE_EGRESS = "authorize_egress"
-CREATE_TAGS = "create_tags"
-DELETE_TAGS = "delete_tags"
-MANUAL = "manual"
-
-# Per-change status in plans and outcomes (stable JSON values).
-PLANNED = "planned"
-APPLIED = "applied"
-FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One planned SG change. `checks` are the check ids it repairs; `status` is one of
-    planned / applied / manual / failed (a manual change stays manual). A network-path finding's
-    change (always manual) also names its `component_id` (acl-…, rtb-…, vpce-…, nat-…, a cluster)
-    and the AWS CLI `command` that would make it (never run by us)."""
-
-    action: str
-    security_group_id: str
-    checks: tuple[str, ...]
-    detail: str
-    permissions: tuple[dict[str, Any], ...] = ()
-    tags: Mapping[str, str] = field(default_factory=dict)
-    status: str = PLANNED
-    component_id: str = ""
-    command: str = ""
-
-    def __post_init__(self) -> None:
-        if self.action == MANUAL and self.status == PLANNED:
-            object.__setattr__(self, "status", MANUAL)
-
-    @property
-    def automatic(self) -> bool:
-        return self.action != MANUAL
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "security_group_id": self.security_group_id,
-            "check": list(self.checks),
-            "detail": self.detail,
-            "status": self.status,
-            **({"component_id": self.component_id} if self.component_id else {}),
-            **({"command": self.command} if self.command else {}),
-        }
+# Change and its vocabulary live in plan_change; they are this module's too.
+__all__ = [
+    "APPLIED",
+    "AUTHORIZE_EGRESS",
+    "AUTHORIZE_INGRESS",
+    "CREATE_TAGS",
+    "DEFAULT_SG_NAME",
+    "DELETE_TAGS",
+    "FAILED",
+    "MANUAL",
+    "PLANNED",
+    "UNTRUSTED",
+    "Change",
+    "Outcome",
+    "Planner",
+    "RemediationError",
+    "foreign_carriers",
+    "preview",
+    "sgs_of",
+    "trusted_security_groups",
+]
 
 
 @dataclass(slots=True)
@@ -189,11 +177,21 @@ class Planner:
         self.role_sgs = frozenset(topology.role_sg_ids())
 
     def results(self) -> list[CheckResult]:
-        return [self.judge.judge(check) for check in checks_for(self.scope.level, self.scope.network_path)]
+        """The level's check results, less what Scope.waive leaves out (waived findings)."""
+        results = [self.judge.judge(check) for check in checks_for(self.scope.level, self.scope.network_path)]
+        return results if self.scope.waive is None else self.scope.waive(results)
 
     def plan(self, results: Iterable[CheckResult] | None = None) -> list[Change]:
-        """Every change the level needs, each automatic one checked against scope and trust.
-        `results`: the check results to plan from (default: judged now, `results()`)."""
+        """Every change the level needs, each automatic one checked against scope and trust, and
+        none that another change of the plan makes unnecessary (plan_minimal.smallest: planned in
+        rounds, re-judging the topology with the rules chosen so far). `results`: check results to
+        plan from in one round instead (default: judged now, `results()`, and again each round)."""
+        if results is not None:
+            return self._round(results)
+        return smallest(self.topology, lambda topology: Planner(topology, self.scope, self.foreign)._round())
+
+    def _round(self, results: Iterable[CheckResult] | None = None) -> list[Change]:
+        """One round of planning from `results` (default: judged now)."""
         rules: dict[tuple[str, Direction, str], _RuleNeed] = {}
         changes: list[Change] = []
         for result in self.results() if results is None else results:
@@ -210,6 +208,7 @@ class Planner:
                 else:
                     changes.append(Change(MANUAL, finding.security_group_id, (result.check_id,), finding.message))
         for (sg_id, direction, peer), need in rules.items():
+            need.ports = merged(need.ports, allowed_ports(self.topology.security_groups.get(sg_id), direction, peer))
             action = AUTHORIZE_INGRESS if direction is Direction.INGRESS else AUTHORIZE_EGRESS
             where = "from" if direction is Direction.INGRESS else "to"
             changes.append(
@@ -223,7 +222,7 @@ class Planner:
             )
         only = self.scope.only_security_group
         planned = self._keep_a_tag_on_every_interface(
-            [self._guarded(change) for change in merge_same_commands(_unique(changes))]
+            [self._guarded(change) for change in merge_same_commands(unique(changes))]
         )
         return [change for change in planned if only is None or change.security_group_id == only]
 
@@ -345,25 +344,8 @@ class Planner:
         return Change(MANUAL, sg_id, (check_id,), f"{finding.message} ({why})")
 
 
-def sgs_of(change: Change) -> list[str]:
-    """The SG a change writes to and every SG its rules name as a peer."""
-    peers = [pair["GroupId"] for permission in change.permissions for pair in permission["UserIdGroupPairs"]]
-    return [change.security_group_id, *peers]
-
-
 def _kind(check_id: str) -> Kind:
     return CHECKS_BY_ID[check_id].kind
-
-
-def _unique(changes: Iterable[Change]) -> list[Change]:
-    seen: set[tuple[str, str, str]] = set()
-    unique: list[Change] = []
-    for change in changes:
-        key = (change.action, change.security_group_id, change.detail)
-        if key not in seen:
-            seen.add(key)
-            unique.append(change)
-    return unique
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,3 +60,5 @@ class CheckResult:
     # Network-path checks: every component (acl-…, rtb-…, vpce-…, nat-…) on a path they judged,
     # failing or not, so each gets an evaluation.
     components: tuple[str, ...] = ()
+    # A failing check a live waiver covers (waivers.apply_waivers): "until DATE: reason"; "" when none.
+    waived: str = ""

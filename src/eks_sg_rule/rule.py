@@ -24,6 +24,7 @@ from .model import Snapshot
 from .names import role_arn
 from .parameters import InvalidParametersError, settings_from
 from .settings import Settings
+from .waiver_source import rule_waived
 
 # The network components reach the rule only when its scope names them (NetworkPath=true in the
 # templates); an item of one that arrives with NetworkPath off is NOT_APPLICABLE (NETWORK_PATH_OFF).
@@ -125,6 +126,7 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
             evaluations = [
                 e for e in evaluations if e.resource_type == CLUSTER_TYPE and e.resource_id not in snapshot.not_reached
             ]
+        evaluations = rule_waived(evaluations, valid_rule_parameters.waivers_parameter_name)
         self._write(event, client_factory, evaluations, timestamp)
         if snapshot.not_reached:
             raise SweepIncomplete(snapshot.not_reached)
@@ -134,7 +136,10 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
         self, event: dict[str, Any], client_factory: Any, valid_rule_parameters: Settings
     ) -> list[Evaluation]:
         snapshot = self._discovery(client_factory, valid_rule_parameters).snapshot()
-        evaluations = evaluate(snapshot, valid_rule_parameters)
+        # Waivers first: a changes-only run compares what Config will hold.
+        evaluations = rule_waived(
+            evaluate(snapshot, valid_rule_parameters), valid_rule_parameters.waivers_parameter_name
+        )
         if not valid_rule_parameters.report_unchanged:
             stored = current_results(client_factory.build_client("config"), str(event.get("configRuleName")))
             if snapshot.not_reached:

@@ -10,10 +10,12 @@ ACTIVE ones.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .model import Cluster
 from .requirements import Level
+from .results import CheckResult
 
 # EKS DescribeCluster `cluster.status`: the values the rule judges, and those the remediation writes to.
 JUDGED_STATUSES = frozenset({"ACTIVE", "UPDATING"})
@@ -40,7 +42,7 @@ def refusal(cluster: Cluster, cluster_name_pattern: re.Pattern[str] | None, for_
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The rule's parameters, validated (parameters.settings_from): ComplianceLevel,
-    ExemptSecurityGroupIds, ClusterNamePattern, ReportUnchanged, NetworkPath."""
+    ExemptSecurityGroupIds, ClusterNamePattern, ReportUnchanged, NetworkPath, WaiversParameterName."""
 
     level: Level = Level.MINIMUM
     exempt_sg_ids: frozenset[str] = frozenset()
@@ -48,6 +50,8 @@ class Settings:
     report_unchanged: bool = False
     # NetworkPath: also judge the network-path checks (requirements.PATH_CHECKS).
     network_path: bool = False
+    # WaiversParameterName: the SSM parameter holding the waiver document (waiver_source.py); None: none.
+    waivers_parameter_name: str | None = None
 
     def in_scope(self, cluster_name: str) -> bool:
         """Whether the name fully matches ClusterNamePattern (always, without one)."""
@@ -77,7 +81,8 @@ class Scope:
     Mirrors the rule's parameters (ComplianceLevel, ExemptSecurityGroupIds, ClusterNamePattern)
     plus the operator's opt-ins: AllowTagRemoval and TrustNodeTags (both default false).
     `only_security_group` limits the plan to the rules and tags that belong on that one SG (the
-    remediation of an `AWS::EC2::SecurityGroup` resource).
+    remediation of an `AWS::EC2::SecurityGroup` resource). `waive`: the check results to plan from,
+    given those judged (the CLI's --waivers: findings a live waiver names are left out, waivers.unwaived).
     """
 
     level: Level = Level.MINIMUM
@@ -88,6 +93,7 @@ class Scope:
     only_security_group: str | None = None
     # NetworkPath: path findings are planned as manual changes (never written).
     network_path: bool = False
+    waive: Callable[[list[CheckResult]], list[CheckResult]] | None = None
 
     def refusal(self, cluster: Cluster) -> str | None:
         """Why the remediation may not write to this cluster (`refusal`, for writing), or None."""

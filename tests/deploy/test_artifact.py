@@ -27,7 +27,7 @@ SAM = ROOT / ".venv-sam" / "bin" / "sam"
 FUNCTIONS = ("RuleFunction", "RemediationFunction")
 # What the Lambda python3.13 runtime provides beside the artifact: boto3 and its dependencies.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six.py")
-TOP_LEVEL = ["aws_lambda_powertools", "eks_sg_rule", "rdklib", "typing_extensions.py"]
+TOP_LEVEL = ["_yaml", "aws_lambda_powertools", "eks_sg_rule", "rdklib", "typing_extensions.py", "yaml"]
 NO_313 = "no Python 3.13 here (src/Makefile's RUNTIME_PYTHON is empty): the artifact holds sources only"
 
 # Run in an isolated interpreter (-I -S -B: no site-packages, no user paths, no bytecode written) whose

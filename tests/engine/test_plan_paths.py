@@ -141,7 +141,7 @@ def test_the_fix_reports_name_the_component_and_the_command() -> None:
 
     assert f"  [manual] acl-0a1 (NACL_MINIMUM): {NACL_MESSAGE}" in table
     assert NACL_COMMAND in table
-    assert "| manual | manual | `acl-0a1` | NACL_MINIMUM |" in markdown and NACL_COMMAND in markdown
+    assert "| manual | — | `acl-0a1` | NACL_MINIMUM |" in markdown and NACL_COMMAND in markdown
     assert document["changes"][0]["component_id"] == "acl-0a1"
     assert document["changes"][0]["command"] == NACL_COMMAND
 

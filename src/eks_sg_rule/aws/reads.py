@@ -1,4 +1,4 @@
-"""One function per EKS, EC2 and IAM read: a client in, records out (aws.shapes parses them).
+"""One function per EKS, EC2, IAM and SSM read: a client in, records out (aws.shapes parses them).
 
 Every read is batched or paginated: nothing here is called once per SG or per instance (a launch
 template version, a prefix list and a node group are read one at a time, as their APIs require).
@@ -6,7 +6,8 @@ A resource that is gone reads as None (or is absent from the result); any other 
 DiscoveryError naming the IAM action. The IAM policy of the rule function grants exactly the EKS
 and EC2 calls made here; the remediation's grants them but NetworkPath's (vpc_networks: its
 discovery never turns NetworkPath on) and also the IAM one (iam:GetRole, a role or two per
-remediated cluster); tests/deploy/test_templates.py reads this file.
+remediated cluster); the rule's also ssm:GetParameter on the waiver parameter alone when the
+deployment names one; tests/deploy/test_templates.py reads this file.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..interfaces import CONTROL_PLANE_DESCRIPTION
 from ..ip import IPNetwork
 from ..model import Carrier, SecurityGroup
 from ..vpc import VpcNetwork
-from .calls import failure, filter_sets, not_found, pages_of
+from .calls import DiscoveryError, failure, filter_sets, not_found, pages_of
 from .shapes import (
     carrier_from_api,
     group_ids,
@@ -254,3 +255,21 @@ def role_id(iam: Any, role_name: str) -> str | None:
         if not_found(error):
             return None
         raise failure("iam", error) from error
+
+
+# --- SSM ------------------------------------------------------------------------------------------
+
+
+def parameter_value(ssm: Any, name: str) -> str:
+    """An SSM parameter's `Value` (ssm:GetParameter, `WithDecryption` false: a String parameter's text
+    as stored). Raises DiscoveryError naming ssm:GetParameter for every failure, ParameterNotFound
+    included: the rule's waivers (waiver_source.py) must never be dropped silently. The error names
+    the parameter: SSM's ParameterNotFound carries an empty message."""
+    try:
+        return str(ssm.get_parameter(Name=name, WithDecryption=False)["Parameter"]["Value"])
+    except ClientError as error:
+        found = failure("ssm", error)
+        message = str(error.response.get("Error", {}).get("Message") or "")
+        raise DiscoveryError(
+            found.action, found.code, f"parameter {name}" + (f": {message}" if message else "")
+        ) from error

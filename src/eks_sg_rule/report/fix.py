@@ -29,6 +29,12 @@ def where(change: Change) -> str:
     return change.security_group_id
 
 
+def action_cell(change: Change) -> str:
+    """The action column of a plan table: what eks-sg-rule does (authorize_ingress, create_tags, …);
+    "—" for a manual change, which it does not make (the status column already says `manual`)."""
+    return change.action if change.automatic else "—"
+
+
 def change_status(outcome: Outcome, change: Change) -> str:
     """The change's status; an automatic change still `planned` in an applied outcome was applied
     (the engine applies every automatic change or raises)."""
@@ -102,7 +108,7 @@ def fix_markdown(outcomes: Sequence[Outcome]) -> str:
         if outcome.changes:
             lines += ["| status | action | SG | checks | detail |", "| --- | --- | --- | --- | --- |"]
             lines += [
-                f"| {change_status(outcome, c)} | {c.action} | `{where(c)}` | {', '.join(c.checks)} | "
+                f"| {change_status(outcome, c)} | {action_cell(c)} | `{where(c)}` | {', '.join(c.checks)} | "
                 f"{cell(cli_words(c.detail))} |"
                 for c in outcome.changes
             ]

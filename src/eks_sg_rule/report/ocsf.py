@@ -9,7 +9,8 @@ schema's enumerations (captions as the schema spells them):
 - activity: 1 Create, so type_uid = 2003 * 100 + 1.
 - severity_id/severity: the check's severity (severity.py): high -> 4 High, medium -> 3 Medium;
   0 Unknown for an evaluation that has no check.
-- status_id/status (the finding's workflow state, set by whoever triages it): 1 New.
+- status_id/status (the finding's workflow state, set by whoever triages it): 1 New; 3 Suppressed for a
+  failing check a waiver covers (waivers.py: the compliance stays Fail, the message says until when).
 - compliance.status_id/status (the verdict): COMPLIANT -> 1 Pass, NON_COMPLIANT -> 3 Fail,
   NOT_APPLICABLE -> 2 Warning (the check yielded no result: missing information, or not applicable to
   this configuration, as AWS Security Hub's WARNING says).
@@ -44,6 +45,7 @@ COMPLIANCE_STATUS_IDS: dict[Status, tuple[int, str]] = {
     Status.NON_COMPLIANT: (3, "Fail"),
 }
 FINDING_STATUS_ID, FINDING_STATUS = 1, "New"
+SUPPRESSED_STATUS_ID, SUPPRESSED_STATUS = 3, "Suppressed"
 AWS_ACCOUNT_TYPE_ID, AWS_ACCOUNT_TYPE = 10, "AWS Account"
 
 
@@ -88,6 +90,13 @@ def _resource(view: EvaluationView) -> dict[str, Any]:
     return resource
 
 
+def _workflow(check: CheckView | None) -> dict[str, Any]:
+    """The finding's status: Suppressed when a waiver covers the check's failure, else New."""
+    if check and check.result.waived:
+        return {"status_id": SUPPRESSED_STATUS_ID, "status": SUPPRESSED_STATUS}
+    return {"status_id": FINDING_STATUS_ID, "status": FINDING_STATUS}
+
+
 def _event(result: ScanResult, view: EvaluationView, check: CheckView | None) -> dict[str, Any]:
     check_id = check.result.check_id if check else ""
     status = check.result.status if check else view.status
@@ -126,8 +135,7 @@ def _event(result: ScanResult, view: EvaluationView, check: CheckView | None) ->
         "time": epoch_millis(result.generated_at),
         "severity_id": severity_id,
         "severity": severity_caption,
-        "status_id": FINDING_STATUS_ID,
-        "status": FINDING_STATUS,
+        **_workflow(check),
         "message": f"{subject}: {check_id + ' ' if check_id else ''}{status.value}: {detail}",
         "metadata": {
             "version": OCSF_VERSION,
