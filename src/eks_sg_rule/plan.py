@@ -21,7 +21,7 @@ from .model import OWNED, Membership, Topology
 from .names import CLUSTER_TAG_PREFIX
 from .network import PortSet
 from .plan_paths import component_of, is_path_check, refusal_of
-from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
+from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, judged_checks
 from .results import CheckResult, Finding, Status
 from .settings import Scope
 
@@ -189,7 +189,12 @@ class Planner:
         self.role_sgs = frozenset(topology.role_sg_ids())
 
     def results(self) -> list[CheckResult]:
-        return [self.judge.judge(check) for check in checks_for(self.scope.level, self.scope.network_path)]
+        """The check results the plan repairs: the scope's level, NetworkPath and RequirementSet
+        (requirements.judged_checks; a check reported only when failing is kept only then)."""
+        scope = self.scope
+        checks = judged_checks(scope.level, scope.network_path, scope.requirement_set)
+        judged = ((check, self.judge.judge(check)) for check in checks)
+        return [r for c, r in judged if not c.reported_only_when_failing or r.status is Status.NON_COMPLIANT]
 
     def plan(self, results: Iterable[CheckResult] | None = None) -> list[Change]:
         """Every change the level needs, each automatic one checked against scope and trust.
