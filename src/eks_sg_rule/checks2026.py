@@ -225,7 +225,8 @@ def _cidr_finding(owner: str, sgs: str, direction: Direction, ports: PortSet, ci
         f"aws ec2 authorize-security-group-{flag} --group-id {owner} "
         f"--ip-permissions IpProtocol=tcp,FromPort={port},ToPort={port},IpRanges=[{{CidrIp={cidr}}}]"
     )
-    return Finding(owner, message, Gap(direction, Traffic.TCP, ports, ()), change=command)
+    # No Gap: the rule names a CIDR, which only `change` (the exact command, never run) carries.
+    return Finding(owner, message, change=command)
 
 
 def hybrid_nodes_network(topology: Topology, check: Check) -> CheckResult:
