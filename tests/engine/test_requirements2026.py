@@ -303,7 +303,8 @@ def pods(pod_ingress: list[object], pod_egress: list[object] | None) -> Topology
         sg("sg-pod", pod_ingress, pod_egress),  # type: ignore[arg-type]
     ]
     branch = Interface("eni-b", frozenset({"sg-pod"}), (net("10.0.8.50/32"),), BRANCH)
-    node = Node("i-1", frozenset({"sg-cluster"}), (net("10.0.8.10/32"),), (branch,))
+    secondary = Interface("eni-s", frozenset({"sg-cluster"}), (net("10.0.8.60/32"),))
+    node = Node("i-1", frozenset({"sg-cluster"}), (net("10.0.8.10/32"),), (secondary, branch))
     return topology(groups, [NodeGroup("ng-1", NodeGroupKind.MANAGED, (node,))])
 
 
