@@ -253,7 +253,7 @@ class Discovery:
                     missing.append(name)
                 # A cluster found through an interface that is gone by now uses nothing.
             new = {name: reads[name] for name in results if name in reads}
-            running = self._cluster_nodes(new.values())
+            running = query_nodes(self.ec2, node_queries(new.values()))
             known.update((r.node.node_id, r.clusters) for r in running)
             topologies.update(self._assemble(new, running))
             if depth == SHARING_DEPTH:
@@ -304,10 +304,6 @@ class Discovery:
         for instance_id, carried in carried_by.items():
             for sg in carried:
                 users.instances.setdefault(sg, set()).add(instance_id)
-
-    def _cluster_nodes(self, reads: Iterable[ClusterReads]) -> list[RunningNode]:
-        """The running instances that may be these clusters' nodes (node_queries)."""
-        return query_nodes(self.ec2, node_queries(reads))
 
     def _sweep_nodes(self, reads: Mapping[str, ClusterReads]) -> list[RunningNode]:
         """The running instances of the region that one of these clusters could claim (sweep_queries:
