@@ -33,8 +33,7 @@ from .names import CLUSTER_NAME
 from .plan import Outcome, preview
 from .remediation import remediate
 from .report.errors import OutputError, UsageError, describe_error
-from .report.fix import fix_json, fix_markdown, fix_table
-from .report.fix_code import fix_aws_cli, fix_terraform
+from .report.fix_code import render_fix
 from .report.markdown import render_markdown
 from .report.progress import CountingEks, Progress
 from .report.scan import RegionScan, ScanResult, build_result
@@ -334,14 +333,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
                 before=before,
             )
         )
-    if args.format == "json":
-        text = json.dumps(fix_json(outcomes, region), indent=2) + "\n"
-    elif args.format == "markdown":
-        text = fix_markdown(outcomes)
-    elif args.format in CODE_FORMATS:
-        text = (fix_aws_cli if args.format == "aws-cli" else fix_terraform)(outcomes, region)
-    else:
-        text = fix_table(outcomes)
+    text = render_fix(outcomes, region, args.format)
     _write(waived_in_plan(text, args, before, names, scope), args.output, out)
     return EXIT_OK if all(outcome.done for outcome in outcomes) else EXIT_NON_COMPLIANT
 

@@ -24,8 +24,9 @@ from .assembly import ClusterReads, RunningNode
 from .aws import reads as api
 from .aws.calls import filter_sets
 from .aws.shapes import CLUSTER_NAME_TAGS, cluster_from_api
-from .model import Snapshot, Topology
+from .model import Cluster, Interface, Snapshot, Topology
 from .names import CLUSTER_NAME, CLUSTER_TAG_PREFIX
+from .requirements import RequirementSet
 from .vpc import VpcNetwork
 
 CLUSTER_READERS = 8
@@ -124,6 +125,29 @@ def instances_by_id(ec2: Any, instance_ids: list[str]) -> list[RunningNode]:
     return nodes
 
 
+def with_branches(
+    ec2: Any, topology: Topology, cache: dict[str, dict[str, list[Interface]]], requirement_set: RequirementSet
+) -> Topology:
+    """With the 2026 set, the topology's nodes with their branch interfaces (security groups for pods)
+    as pod interfaces of kind `branch`: one aws.reads.branch_interfaces (ec2:DescribeNetworkInterfaces)
+    per VPC, kept in `cache` for every cluster of that VPC. The topology itself with 2020 (which makes
+    no call it did not make before) or without a VPC."""
+    vpc_id = topology.cluster.vpc_id
+    if requirement_set is not RequirementSet.Y2026 or not vpc_id:
+        return topology
+    if vpc_id not in cache:
+        cache[vpc_id] = api.branch_interfaces(ec2, vpc_id)
+    return assembly.with_branches(topology, cache[vpc_id])
+
+
+def with_insights(eks: Any, cluster: Cluster, requirement_set: RequirementSet) -> Cluster:
+    """With the 2026 set and remote node networks (hybrid nodes), the cluster with its EKS cluster
+    insights of category MISCONFIGURATION (aws.reads.insights: eks:ListInsights); else unchanged."""
+    if requirement_set is not RequirementSet.Y2026 or not cluster.remote_node_networks:
+        return cluster
+    return dataclasses.replace(cluster, insights=api.insights(eks, cluster.name))
+
+
 class Discovery:
     """Reads one account and region through the given boto3 EKS and EC2 clients."""
 
@@ -134,15 +158,17 @@ class Discovery:
         out_of_time: Callable[[], bool] = lambda: False,
         cluster_sg_hints: Mapping[str, str] | None = None,
         network_path: bool = False,
+        requirement_set: RequirementSet = RequirementSet.Y2020,
     ) -> None:
         self.eks = eks
         self.ec2 = ec2
         # NetworkPath: also read the clusters' VPCs' network layer (aws.reads.vpc_networks) in `_finish`.
         self.network_path = network_path
+        self.requirement_set = requirement_set  # 2026 reads more: with_branches, with_insights
+        self._branches: dict[str, dict[str, list[Interface]]] = {}
         # Asked before each cluster's own reads: when it says yes, the rest are left for the next run.
         self.out_of_time = out_of_time
-        # Cluster name -> the cluster SG id a configuration item carries: used only where
-        # DescribeCluster's answer lacks one.
+        # Cluster name -> a configuration item's cluster SG id: used where DescribeCluster lacks one.
         self.cluster_sg_hints = cluster_sg_hints or {}
         self._subnet_vpcs: dict[str, str] = {}
 
@@ -170,6 +196,7 @@ class Discovery:
         if profiles is None:
             own.unresolved.append(f"Fargate profiles of {name} could not be listed (cluster deleted)")
         own.cluster = dataclasses.replace(own.cluster, fargate_profiles=tuple(profiles or ()))
+        own.cluster = with_insights(self.eks, own.cluster, self.requirement_set)
         return own
 
     def _read_clusters(self, names: list[str]) -> dict[str, ClusterReads | str | None]:
@@ -226,13 +253,12 @@ class Discovery:
                     missing.append(name)
                 # A cluster found through an interface that is gone by now uses nothing.
             new = {name: reads[name] for name in results if name in reads}
-            running = self._cluster_nodes(new.values())
+            running = query_nodes(self.ec2, node_queries(new.values()))
             known.update((r.node.node_id, r.clusters) for r in running)
             topologies.update(self._assemble(new, running))
             if depth == SHARING_DEPTH:
                 break
-            # Who else carries these clusters' SGs: read those clusters too (sharing is rare, so
-            # most reads stop after one lookup).
+            # Who else carries these clusters' SGs: read those too (sharing is rare: mostly one lookup).
             role_sgs = {sg for name in new for sg in topologies[name].role_sg_ids()}
             self._look_up(users, role_sgs, known)
             wanted = sorted(n for n in users.clusters_for(role_sgs) - attempted if CLUSTER_NAME.fullmatch(n))
@@ -279,10 +305,6 @@ class Discovery:
             for sg in carried:
                 users.instances.setdefault(sg, set()).add(instance_id)
 
-    def _cluster_nodes(self, reads: Iterable[ClusterReads]) -> list[RunningNode]:
-        """The running instances that may be these clusters' nodes (node_queries)."""
-        return query_nodes(self.ec2, node_queries(reads))
-
     def _sweep_nodes(self, reads: Mapping[str, ClusterReads]) -> list[RunningNode]:
         """The running instances of the region that one of these clusters could claim (sweep_queries:
         the tag keys, then the Auto Scaling groups of the managed node groups not yet accounted for)."""
@@ -308,7 +330,8 @@ class Discovery:
                 nodegroup: api.launch_template_security_groups(self.ec2, template)
                 for nodegroup, template in assembly.templates_wanted(own, grouped)
             }
-            topologies[name] = assembly.topology(own, grouped, subnets, templates)
+            topology, wanted = assembly.topology(own, grouped, subnets, templates), self.requirement_set
+            topologies[name] = with_branches(self.ec2, topology, self._branches, wanted)
         return topologies
 
     def _finish(

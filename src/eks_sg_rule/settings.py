@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .model import Cluster
-from .requirements import Level
+from .requirements import Level, RequirementSet
 from .results import CheckResult
 
 # EKS DescribeCluster `cluster.status`: the values the rule judges, and those the remediation writes to.
@@ -42,7 +42,8 @@ def refusal(cluster: Cluster, cluster_name_pattern: re.Pattern[str] | None, for_
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The rule's parameters, validated (parameters.settings_from): ComplianceLevel,
-    ExemptSecurityGroupIds, ClusterNamePattern, ReportUnchanged, NetworkPath, WaiversParameterName."""
+    ExemptSecurityGroupIds, ClusterNamePattern, ReportUnchanged, NetworkPath, WaiversParameterName,
+    RequirementSet."""
 
     level: Level = Level.MINIMUM
     exempt_sg_ids: frozenset[str] = frozenset()
@@ -52,6 +53,8 @@ class Settings:
     network_path: bool = False
     # WaiversParameterName: the SSM parameter holding the waiver document (waiver_source.py); None: none.
     waivers_parameter_name: str | None = None
+    # RequirementSet: which AWS text the checks follow (2020, the default, or 2026).
+    requirement_set: RequirementSet = RequirementSet.Y2020
 
     def in_scope(self, cluster_name: str) -> bool:
         """Whether the name fully matches ClusterNamePattern (always, without one)."""
@@ -63,7 +66,7 @@ class Settings:
 
     def scope(self, allow_tag_removal: bool = False, trust_node_tags: bool = False) -> Scope:
         """The remediation's Scope that judges as these settings do (level, exemptions, pattern,
-        NetworkPath), with the operator's opt-ins."""
+        NetworkPath, RequirementSet), with the operator's opt-ins."""
         return Scope(
             level=self.level,
             exempt_sg_ids=self.exempt_sg_ids,
@@ -71,6 +74,7 @@ class Settings:
             allow_tag_removal=allow_tag_removal,
             trust_node_tags=trust_node_tags,
             network_path=self.network_path,
+            requirement_set=self.requirement_set,
         )
 
 
@@ -94,6 +98,8 @@ class Scope:
     # NetworkPath: path findings are planned as manual changes (never written).
     network_path: bool = False
     waive: Callable[[list[CheckResult]], list[CheckResult]] | None = None
+    # RequirementSet: the checks the plan repairs (2020, the default, or 2026).
+    requirement_set: RequirementSet = RequirementSet.Y2020
 
     def refusal(self, cluster: Cluster) -> str | None:
         """Why the remediation may not write to this cluster (`refusal`, for writing), or None."""

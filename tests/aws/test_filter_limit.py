@@ -20,7 +20,7 @@ from botocore.stub import Stubber
 
 from eks_sg_rule.aws.calls import FILTER_VALUES_MAX, filter_sets, filter_values, pages_of
 from eks_sg_rule.aws.reads import interface_carriers, security_groups, subnets
-from eks_sg_rule.discovery import RUNNING
+from eks_sg_rule.discovery import RUNNING, instances_by_id
 from eks_sg_rule.evaluate import evaluate
 from eks_sg_rule.requirements import Level
 from eks_sg_rule.settings import Settings
@@ -120,12 +120,10 @@ def test_the_carriers_of_an_sg_on_200_plus_running_instances_are_read_within_the
 
 
 def test_reads_by_hundreds_of_ids_stay_within_the_limit(account: Account, api: ApiCalls) -> None:
-    discovery = account.discovery()
-
     assert interface_carriers(account.ec2, ids("sg", 450)) == {}
     assert security_groups(account.ec2, set(ids("sg", 450))) == {}
     assert subnets(account.ec2, set(ids("subnet", 450))) == ({}, {})
-    assert discovery._instances(ids("i", 450)) == []
+    assert instances_by_id(account.ec2, ids("i", 450)) == []
 
     assert api.by_operation() == {
         "DescribeNetworkInterfaces": 3,

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..plan import AUTHORIZE_INGRESS, CREATE_TAGS, DELETE_TAGS, Change, Outcome
-from .fix import cli_words, where
+from .fix import cli_words, fix_json, fix_markdown, fix_table, where
 
 # The Terraform resource type of a planned rule, by plan action (the other one is egress).
 RULE_RESOURCE = {AUTHORIZE_INGRESS: "aws_vpc_security_group_ingress_rule"}
@@ -175,3 +175,14 @@ def fix_terraform(outcomes: Sequence[Outcome], region: str) -> str:
         for change in changes:
             lines += _terraform_lines(outcome.cluster, change, names)
     return "\n".join(lines) + "\n"
+
+
+def render_fix(outcomes: Sequence[Outcome], region: str, fmt: str) -> str:
+    """`eks-sg-rule fix`'s output in `fmt`: json, markdown, aws-cli, terraform, else the table."""
+    if fmt == "json":
+        return json.dumps(fix_json(outcomes, region), indent=2) + "\n"
+    if fmt == "markdown":
+        return fix_markdown(outcomes)
+    if fmt in ("aws-cli", "terraform"):
+        return (fix_aws_cli if fmt == "aws-cli" else fix_terraform)(outcomes, region)
+    return fix_table(outcomes)
