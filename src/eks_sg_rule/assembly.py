@@ -15,6 +15,7 @@ from typing import Any
 from .ip import IPNetwork
 from .model import (
     Cluster,
+    Interface,
     Membership,
     Node,
     NodeGroup,
@@ -298,3 +299,23 @@ def finish(
         not_reached=tuple(not_reached),
         missing=tuple(missing),
     )
+
+
+def with_branches(topology: Topology, branches: Mapping[str, list[Interface]]) -> Topology:
+    """The topology with each running node's branch interfaces (instance id -> interfaces, from
+    aws.shapes.branch_interfaces) added to its pod interfaces; nodes without any are unchanged."""
+    if not branches:
+        return topology
+    groups = tuple(
+        dataclasses.replace(
+            group,
+            nodes=tuple(
+                dataclasses.replace(node, pod_interfaces=(*node.pod_interfaces, *branches[node.node_id]))
+                if node.node_id in branches
+                else node
+                for node in group.nodes
+            ),
+        )
+        for group in topology.node_groups
+    )
+    return dataclasses.replace(topology, node_groups=groups)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
+from .checks2026 import JUDGEMENTS, cluster_sg_exists
 from .model import OWNED, Membership, Permission, Topology
 from .names import CLUSTER_TAG_PREFIX
 from .network import Endpoint, PortSet, Reach, reach
@@ -33,6 +35,8 @@ class Judge:
         self.cluster_sg = Endpoint(f"cluster SG {cluster_sg}", frozenset([cluster_sg] if cluster_sg else []))
 
     def judge(self, check: Check) -> CheckResult:
+        if check.kind is Kind.CLUSTER_SG_EXISTS:
+            return cluster_sg_exists(self.topology, check)
         if check.needs_cluster_sg and not self.cluster.cluster_sg_id:
             return self._no_cluster_sg(check)
         if check.needs_nodes and not self.workers:
@@ -52,6 +56,10 @@ class Judge:
             )
         if check.network_path:
             return judge_paths(self.topology, check)
+        if check.kind in JUDGEMENTS:
+            result = JUDGEMENTS[check.kind](self.topology, check)
+            note = self._membership_note() if check.needs_nodes and not result.cannot_judge else ""
+            return replace(result, detail=result.detail + note) if note else result
         findings = self._flows(check) if check.kind is Kind.FLOWS else _JUDGEMENTS[check.kind](self)
         if check.kind is Kind.DEDICATED and not findings and self.topology.unread_clusters:
             return CheckResult(

@@ -24,8 +24,9 @@ from .assembly import ClusterReads, RunningNode
 from .aws import reads as api
 from .aws.calls import filter_sets
 from .aws.shapes import CLUSTER_NAME_TAGS, cluster_from_api
-from .model import Snapshot, Topology
+from .model import Interface, Snapshot, Topology
 from .names import CLUSTER_NAME, CLUSTER_TAG_PREFIX
+from .requirements import RequirementSet
 
 CLUSTER_READERS = 8
 NOT_REACHED = "not reached"
@@ -125,11 +126,17 @@ class Discovery:
         out_of_time: Callable[[], bool] = lambda: False,
         cluster_sg_hints: Mapping[str, str] | None = None,
         network_path: bool = False,
+        requirement_set: RequirementSet = RequirementSet.Y2020,
     ) -> None:
         self.eks = eks
         self.ec2 = ec2
         # NetworkPath: also read what the network-path checks judge (Topology.vpc).
         self.network_path = network_path
+        # RequirementSet 2026 also reads, and only then: the branch interfaces of each cluster's VPC
+        # (one ec2:DescribeNetworkInterfaces per VPC) and, for clusters with hybrid nodes, their
+        # MISCONFIGURATION insights (eks:ListInsights). 2020 makes no call it did not make before.
+        self.requirement_set = requirement_set
+        self._branches: dict[str, dict[str, list[Interface]]] = {}
         # Asked before each cluster's own reads: when it says yes, the rest are left for the next run.
         self.out_of_time = out_of_time
         # Cluster name -> the cluster SG id a configuration item carries: used only where
@@ -161,6 +168,8 @@ class Discovery:
         if profiles is None:
             own.unresolved.append(f"Fargate profiles of {name} could not be listed (cluster deleted)")
         own.cluster = dataclasses.replace(own.cluster, fargate_profiles=tuple(profiles or ()))
+        if self.requirement_set is RequirementSet.Y2026 and own.cluster.remote_node_networks:
+            own.cluster = dataclasses.replace(own.cluster, insights=api.insights(self.eks, name))
         return own
 
     def _read_clusters(self, names: list[str]) -> dict[str, ClusterReads | str | None]:
@@ -306,8 +315,19 @@ class Discovery:
                 nodegroup: api.launch_template_security_groups(self.ec2, template)
                 for nodegroup, template in assembly.templates_wanted(own, grouped)
             }
-            topologies[name] = assembly.topology(own, grouped, subnets, templates)
+            topologies[name] = self._with_branches(assembly.topology(own, grouped, subnets, templates))
         return topologies
+
+    def _with_branches(self, topology: Topology) -> Topology:
+        """With the 2026 set, the topology's nodes with their branch interfaces (security groups for
+        pods) as pod interfaces of kind `branch`: one aws.reads.branch_interfaces per VPC, kept for
+        every cluster of that VPC. The topology itself with 2020 or without a VPC."""
+        vpc_id = topology.cluster.vpc_id
+        if self.requirement_set is not RequirementSet.Y2026 or not vpc_id:
+            return topology
+        if vpc_id not in self._branches:
+            self._branches[vpc_id] = api.branch_interfaces(self.ec2, vpc_id)
+        return assembly.with_branches(topology, self._branches[vpc_id])
 
     def _finish(
         self,

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .checks import Judge
+from .checks2026 import egress_mode_note
 from .model import Membership, Snapshot, Topology, sg_usage
-from .requirements import checks_for
+from .requirements import judged_checks
 from .results import CheckResult, Status
 from .settings import Settings
 
@@ -106,7 +107,12 @@ def _grouped(results: list[CheckResult]) -> str:
 def judge_cluster(topology: Topology, settings: Settings) -> ClusterVerdict:
     cluster = topology.cluster
     judge = Judge(topology, settings.exempt_sg_ids)
-    results = tuple(judge.judge(check) for check in checks_for(settings.level, settings.network_path))
+    checks = judged_checks(settings.level, settings.network_path, settings.requirement_set)
+    results = tuple(
+        result
+        for check, result in ((check, judge.judge(check)) for check in checks)
+        if not check.reported_only_when_failing or result.status is Status.NON_COMPLIANT
+    )
     failed = [r for r in results if r.status is Status.NON_COMPLIANT]
     unjudged = [r for r in results if r.cannot_judge]
     unresolved = "; ".join(topology.unresolved)
@@ -127,6 +133,8 @@ def judge_cluster(topology: Topology, settings: Settings) -> ClusterVerdict:
         by_tags = [g.label for g in topology.node_groups if g.membership is Membership.TAGS]
         if by_tags:
             annotation += f"; node membership of {', '.join(by_tags)} rests on user-set tags only"
+    if note := egress_mode_note(topology):
+        annotation += f"; {note}"
     evaluation = ResourceEvaluation(CLUSTER_TYPE, cluster.name, compliance, annotation, results)
     return ClusterVerdict(topology, results, evaluation)
 

@@ -72,6 +72,36 @@ class Interface:
     interface_id: str
     security_group_ids: frozenset[str]
     networks: tuple[IPNetwork, ...] = ()
+    # BRANCH for a branch interface (security groups for pods: DescribeNetworkInterfaces
+    # InterfaceType `branch`, read only with the 2026 requirement set), else SECONDARY.
+    kind: str = "secondary"
+
+
+SECONDARY = "secondary"
+BRANCH = "branch"
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterIssue:
+    """One DescribeCluster `health.issues[]` entry: `code` (ClusterIssueCode, e.g.
+    Ec2SecurityGroupNotFound), `message` as EKS wrote it, and the `resourceIds` it names."""
+
+    code: str
+    message: str = ""
+    resource_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Insight:
+    """One EKS cluster insight (eks:ListInsights `insights[]`): `name`, `category` (UPGRADE_READINESS,
+    MISCONFIGURATION, ROLLBACK_READINESS), `status` (`insightStatus.status`: PASSING, WARNING, ERROR,
+    UNKNOWN) and `reason` (`insightStatus.reason`), quoted as EKS returns them."""
+
+    insight_id: str
+    name: str
+    category: str
+    status: str
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +121,9 @@ class Node:
     networks: tuple[IPNetwork, ...] = ()
     pod_interfaces: tuple[Interface, ...] = ()
     membership: Membership = Membership.TAGS
+    # True when an interface of the node is an Elastic Fabric Adapter (DescribeInstances
+    # NetworkInterfaces[].InterfaceType `efa` or `efa-only`).
+    efa: bool = False
     # The primary interface's public IPv4 address (DescribeInstances PublicIpAddress, a /32), if any:
     # the address the public API endpoint sees when the node's route to the internet is a gateway.
     public_networks: tuple[IPNetwork, ...] = ()
@@ -172,6 +205,17 @@ class Cluster:
     endpoint_public_access: bool = True
     endpoint_private_access: bool = False
     public_access_cidrs: tuple[IPNetwork, ...] = ()
+    # Hybrid nodes (DescribeCluster remoteNetworkConfig remoteNodeNetworks[].cidrs and
+    # remotePodNetworks[].cidrs): empty for a cluster without hybrid nodes.
+    remote_node_networks: tuple[IPNetwork, ...] = ()
+    remote_pod_networks: tuple[IPNetwork, ...] = ()
+    # DescribeCluster health.issues, and resourcesVpcConfig.controlPlaneEgressMode (None when absent;
+    # AWS_MANAGED is the default, CUSTOMER_ROUTED and CUSTOMER_ISOLATED are shown in the detail).
+    health_issues: tuple[ClusterIssue, ...] = ()
+    control_plane_egress_mode: str | None = None
+    # EKS cluster insights of category MISCONFIGURATION (eks:ListInsights), read with the 2026 set
+    # for clusters with hybrid nodes only; None when not read.
+    insights: tuple[Insight, ...] | None = None
 
     def addresses(self, networks: tuple[IPNetwork, ...]) -> tuple[IPNetwork, ...]:
         """Only the networks of the cluster's address family: an `ipv4` cluster carries kubelet

@@ -94,15 +94,24 @@ class Reach:
     tcp: PortSet = PortSet()
     all_traffic: bool = False
     anything: bool = False
+    # The UDP ports allowed (a "-1" rule allows them all; a `udp` rule its range). Only the 2026
+    # set's DNS rules (UDP 53) read it; `anything` already counted UDP rules before.
+    udp: PortSet = PortSet()
 
     def union(self, other: Reach) -> Reach:
-        return Reach(self.tcp.union(other.tcp), self.all_traffic or other.all_traffic, self.anything or other.anything)
+        return Reach(
+            self.tcp.union(other.tcp),
+            self.all_traffic or other.all_traffic,
+            self.anything or other.anything,
+            self.udp.union(other.udp),
+        )
 
     def intersection(self, other: Reach) -> Reach:
         return Reach(
             self.tcp.intersection(other.tcp),
             self.all_traffic and other.all_traffic,
             self.anything and other.anything,
+            self.udp.intersection(other.udp),
         )
 
 
@@ -111,9 +120,12 @@ NOTHING = Reach()
 
 def _reach_of(permission: Permission) -> Reach:
     if permission.protocol is Protocol.ALL:
-        return Reach(PortSet.all_ports(), all_traffic=True, anything=True)
-    if permission.protocol is Protocol.TCP and permission.from_port is not None and permission.to_port is not None:
-        return Reach(PortSet.of((permission.from_port, permission.to_port)), anything=True)
+        return Reach(PortSet.all_ports(), all_traffic=True, anything=True, udp=PortSet.all_ports())
+    ranged = permission.from_port is not None and permission.to_port is not None
+    if permission.protocol is Protocol.TCP and ranged:
+        return Reach(PortSet.of((permission.from_port or 0, permission.to_port or 0)), anything=True)
+    if permission.protocol is Protocol.UDP and ranged:
+        return Reach(anything=True, udp=PortSet.of((permission.from_port or 0, permission.to_port or 0)))
     return Reach(anything=True)
 
 

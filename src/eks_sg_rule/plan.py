@@ -21,7 +21,7 @@ from .model import OWNED, Membership, Topology
 from .names import CLUSTER_TAG_PREFIX
 from .network import PortSet
 from .plan_paths import component_of, is_path_check, refusal_of
-from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, checks_for
+from .requirements import CHECKS_BY_ID, Direction, Kind, Level, Traffic, judged_checks
 from .results import CheckResult, Finding, Status
 from .settings import Scope
 
@@ -79,6 +79,7 @@ class _RuleNeed:
     checks: list[str]
     all_traffic: bool = False
     ports: PortSet = field(default_factory=PortSet)
+    udp: PortSet = field(default_factory=PortSet)
 
 
 def _permissions(need: _RuleNeed, peer: str) -> tuple[dict[str, Any], ...]:
@@ -86,13 +87,15 @@ def _permissions(need: _RuleNeed, peer: str) -> tuple[dict[str, Any], ...]:
     if need.all_traffic:
         return ({"IpProtocol": "-1", "UserIdGroupPairs": pair},)
     return tuple(
-        {"IpProtocol": "tcp", "FromPort": low, "ToPort": high, "UserIdGroupPairs": pair}
-        for low, high in need.ports.intervals
+        {"IpProtocol": protocol, "FromPort": low, "ToPort": high, "UserIdGroupPairs": pair}
+        for protocol, ports in (("tcp", need.ports), ("udp", need.udp))
+        for low, high in ports.intervals
     )
 
 
 def _describe(need: _RuleNeed) -> str:
-    return "all traffic" if need.all_traffic else f"TCP {need.ports.describe()}"
+    parts = [f"{name} {ports.describe()}" for name, ports in (("TCP", need.ports), ("UDP", need.udp)) if ports]
+    return "all traffic" if need.all_traffic else " and ".join(parts)
 
 
 UNTRUSTED = "node membership rests on user-set tags"
@@ -189,7 +192,10 @@ class Planner:
         self.role_sgs = frozenset(topology.role_sg_ids())
 
     def results(self) -> list[CheckResult]:
-        return [self.judge.judge(check) for check in checks_for(self.scope.level, self.scope.network_path)]
+        """The results to repair: requirements.judged_checks of the scope (kept as evaluate keeps them)."""
+        s = self.scope
+        judged = [(c, self.judge.judge(c)) for c in judged_checks(s.level, s.network_path, s.requirement_set)]
+        return [r for c, r in judged if not c.reported_only_when_failing or r.status is Status.NON_COMPLIANT]
 
     def plan(self, results: Iterable[CheckResult] | None = None) -> list[Change]:
         """Every change the level needs, each automatic one checked against scope and trust.
@@ -199,16 +205,18 @@ class Planner:
         for result in self.results() if results is None else results:
             if result.status is not Status.NON_COMPLIANT:
                 continue
-            kind = _kind(result.check_id)
+            kind = CHECKS_BY_ID[result.check_id].kind
             for finding in result.findings:
                 if is_path_check(result.check_id):
                     changes.extend(self._path(result.check_id, finding, rules))
-                elif kind is Kind.FLOWS:
+                elif kind is Kind.FLOWS or (finding.gap is not None and finding.gap.peer_sg_ids):  # 2026 gaps too
                     changes.extend(self._flow(result.check_id, finding, rules))
-                elif kind is Kind.TAG_OWNED:
+                elif kind in (Kind.TAG_OWNED, Kind.NODE_TAG):
                     changes.append(self._tag(result.check_id, finding))
-                else:
-                    changes.append(Change(MANUAL, finding.security_group_id, (result.check_id,), finding.message))
+                else:  # a CIDR rule (HYBRID_NODES_NETWORK) names its exact command: never written
+                    why = " (not made: the remediation never opens a CIDR)" if finding.change else ""
+                    detail, cli = finding.message + why, finding.change or ""
+                    changes.append(Change(MANUAL, finding.security_group_id, (result.check_id,), detail, command=cli))
         for (sg_id, direction, peer), need in rules.items():
             action = AUTHORIZE_INGRESS if direction is Direction.INGRESS else AUTHORIZE_EGRESS
             where = "from" if direction is Direction.INGRESS else "to"
@@ -314,6 +322,8 @@ class Planner:
             need.checks.append(check_id)
             if gap.traffic in (Traffic.ALL, Traffic.ANY):
                 need.all_traffic = True
+            elif gap.traffic is Traffic.UDP:
+                need.udp = need.udp.union(gap.ports)
             else:
                 need.ports = need.ports.union(gap.ports)
         return []
@@ -347,10 +357,6 @@ def sgs_of(change: Change) -> list[str]:
     """The SG a change writes to and every SG its rules name as a peer."""
     peers = [pair["GroupId"] for permission in change.permissions for pair in permission["UserIdGroupPairs"]]
     return [change.security_group_id, *peers]
-
-
-def _kind(check_id: str) -> Kind:
-    return CHECKS_BY_ID[check_id].kind
 
 
 def _unique(changes: Iterable[Change]) -> list[Change]:

@@ -6,113 +6,43 @@ of a table there: a direction on the subject's SGs, a peer, a protocol and a por
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import replace
 
 from .network import PortSet
+from .requirement_types import (
+    DOC_URL,
+    Check,
+    Direction,
+    Flow,
+    Kind,
+    Level,
+    NodeInterfaces,
+    Party,
+    RequirementSet,
+    Traffic,
+)
+from .requirements2026 import ADDED, CLUSTER_SG_EXISTS, KEPT
 
-DOC_URL = "https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html"
-
-
-class Level(StrEnum):
-    MINIMUM = "minimum"
-    RECOMMENDED = "recommended"
-
-
-class Direction(StrEnum):
-    INGRESS = "ingress"
-    EGRESS = "egress"
-
-
-class Party(StrEnum):
-    """Who is on either end of a required flow."""
-
-    CONTROL_PLANE = "control plane"
-    WORKERS = "worker nodes"
-    CLUSTER_SG = "cluster SG"
-    ANYWHERE = "anywhere"
-
-
-class Traffic(StrEnum):
-    TCP = "tcp"  # the listed TCP ports
-    ALL = "all"  # all protocols and ports: only a "-1" rule grants it
-    ANY = "any"  # some traffic, of any protocol ("any protocol you expect your worker nodes to use")
-
-
-class NodeInterfaces(StrEnum):
-    """Which network interfaces of the worker nodes a flow judges (on whichever side the nodes are).
-
-    The primary interface (device index 0) carries the node's own traffic (kubelet, host-network
-    pods); every interface that carries pod addresses carries pod traffic.
-    """
-
-    PRIMARY = "primary interfaces"
-    ALL = "every interface"
-    # Worker-to-worker flows only: each interface, from the same kind of interface on the other
-    # nodes (primary from primary, pod interface from pod interface).
-    SAME_KIND = "each interface from the same kind of interface"
-
-
-class Kind(StrEnum):
-    FLOWS = "flows"
-    TAG_OWNED = "tag"
-    CLUSTER_SG_ON_WORKERS = "cluster-sg-on-workers"
-    DEDICATED = "dedicated"
-    # Network-path checks (NetworkPath on): judged by paths.py over the VPC's network layer.
-    NACL = "nacl"
-    AWS_APIS = "aws-apis"
-
-
-@dataclass(frozen=True, slots=True)
-class Flow:
-    direction: Direction
-    peer: Party
-    traffic: Traffic
-    ports: PortSet
-    purpose: str
-    doc_row: str
-    interfaces: NodeInterfaces = NodeInterfaces.ALL
-
-    def describe(self) -> str:
-        what = {
-            Traffic.TCP: f"TCP {self.ports.describe()}",
-            Traffic.ALL: "all traffic",
-            Traffic.ANY: "any traffic",
-        }
-        return what[self.traffic]
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    id: str
-    level: Level
-    kind: Kind
-    subject: Party  # whose SGs the check judges (and which SG a failure is reported on)
-    title: str
-    passes_when: str
-    doc_section: str
-    flows: tuple[Flow, ...] = ()
-    # The section of the AWS doc this check comes from (an anchor on DOC_URL).
-    doc_anchor: str = "sec-group-reqs"
-    # Judged only with the NetworkPath option (PATH_CHECKS); never part of CHECKS.
-    network_path: bool = False
-
-    @property
-    def doc_url(self) -> str:
-        return f"{DOC_URL}#{self.doc_anchor}"
-
-    @property
-    def needs_nodes(self) -> bool:
-        """Checks about worker nodes cannot be judged on a cluster that has none."""
-        return (
-            self.subject is Party.WORKERS
-            or any(flow.peer is Party.WORKERS for flow in self.flows)
-            or (self.kind in (Kind.TAG_OWNED, Kind.CLUSTER_SG_ON_WORKERS))
-        )
-
-    @property
-    def needs_cluster_sg(self) -> bool:
-        return self.subject is Party.CLUSTER_SG or self.kind is Kind.CLUSTER_SG_ON_WORKERS
+__all__ = [
+    "CHECKS",
+    "CHECKS_2026",
+    "CHECKS_BY_ID",
+    "DOC_URL",
+    "PATH_CHECKS",
+    "Check",
+    "Direction",
+    "Flow",
+    "Kind",
+    "Level",
+    "NodeInterfaces",
+    "Party",
+    "RequirementSet",
+    "Traffic",
+    "checks_for",
+    "interface_table",
+    "judged_checks",
+    "markdown_table",
+]
 
 
 def _tcp(*ranges: tuple[int, int]) -> PortSet:
@@ -362,17 +292,47 @@ PATH_CHECKS: tuple[Check, ...] = (
     ),
 )
 
-CHECKS_BY_ID = {check.id: check for check in (*CHECKS, *PATH_CHECKS)}
+# The 2026 set (requirements2026): the kept 2020 checks re-cited, then the added ones. Its recommended
+# level is its minimum level (the current page recommends nothing beyond it).
+CHECKS_2026: tuple[Check, ...] = (
+    *(
+        replace(check, doc_page=KEPT[check.id][0], doc_anchor=KEPT[check.id][1], doc_section=KEPT[check.id][2])
+        for check in CHECKS
+        if check.id in KEPT
+    ),
+    *ADDED,
+)
+# In the 2020 set CLUSTER_SG_EXISTS is judged but reported only when it fails, so that a cluster
+# without the health issue keeps exactly its 2020 verdict (judged_checks).
+CLUSTER_SG_EXISTS_2020 = replace(CLUSTER_SG_EXISTS, reported_only_when_failing=True)
+
+CHECKS_BY_ID = {check.id: check for check in (*CHECKS, *PATH_CHECKS, *ADDED)}
 
 
-def checks_for(level: Level, network_path: bool = False) -> tuple[Check, ...]:
+def checks_for(
+    level: Level, network_path: bool = False, requirement_set: RequirementSet = RequirementSet.Y2020
+) -> tuple[Check, ...]:
     """Level `recommended` runs every check; `minimum` the minimum ones. The network-path checks
     (PATH_CHECKS) join only with `network_path` (the NetworkPath option); without it the checks are
-    exactly CHECKS'."""
-    wanted = (*CHECKS, *PATH_CHECKS) if network_path else CHECKS
+    exactly CHECKS'. `requirement_set` picks the table: 2020 is CHECKS (the default, exactly the
+    historic tuple), 2026 is CHECKS_2026 (whose levels coincide: see requirements2026)."""
+    base = CHECKS_2026 if requirement_set is RequirementSet.Y2026 else CHECKS
+    wanted = (*base, *PATH_CHECKS) if network_path else base
     if level is Level.RECOMMENDED:
         return tuple(wanted)
     return tuple(check for check in wanted if check.level is Level.MINIMUM)
+
+
+def judged_checks(
+    level: Level, network_path: bool = False, requirement_set: RequirementSet = RequirementSet.Y2020
+) -> tuple[Check, ...]:
+    """What evaluate.judge_cluster and plan.Planner judge: checks_for(...), plus under 2020 the
+    CLUSTER_SG_EXISTS check whose result is kept only when it fails (Check.reported_only_when_failing;
+    the 2026 set lists CLUSTER_SG_EXISTS itself)."""
+    checks = checks_for(level, network_path, requirement_set)
+    if requirement_set is RequirementSet.Y2020:
+        return (CLUSTER_SG_EXISTS_2020, *checks)
+    return checks
 
 
 def interface_table() -> str:

@@ -165,6 +165,7 @@ class EksSecurityGroupRule(ConfigRule):  # type: ignore[misc]
             ec2=client_factory.build_client("ec2"),
             out_of_time=self._out_of_time,
             network_path=settings.network_path,
+            requirement_set=settings.requirement_set,
         )
 
     # rdklib assumes the event's executionRoleArn by default, which fails with Config's

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .model import Cluster
-from .requirements import Level
+from .requirements import Level, RequirementSet
 
 # EKS DescribeCluster `cluster.status`: the values the rule judges, and those the remediation writes to.
 JUDGED_STATUSES = frozenset({"ACTIVE", "UPDATING"})
@@ -40,7 +40,7 @@ def refusal(cluster: Cluster, cluster_name_pattern: re.Pattern[str] | None, for_
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The rule's parameters, validated (parameters.settings_from): ComplianceLevel,
-    ExemptSecurityGroupIds, ClusterNamePattern, ReportUnchanged, NetworkPath."""
+    ExemptSecurityGroupIds, ClusterNamePattern, ReportUnchanged, NetworkPath, RequirementSet."""
 
     level: Level = Level.MINIMUM
     exempt_sg_ids: frozenset[str] = frozenset()
@@ -48,6 +48,8 @@ class Settings:
     report_unchanged: bool = False
     # NetworkPath: also judge the network-path checks (requirements.PATH_CHECKS).
     network_path: bool = False
+    # RequirementSet: which AWS text the checks follow (2020, the default, or 2026).
+    requirement_set: RequirementSet = RequirementSet.Y2020
 
     def in_scope(self, cluster_name: str) -> bool:
         """Whether the name fully matches ClusterNamePattern (always, without one)."""
@@ -76,6 +78,8 @@ class Scope:
     only_security_group: str | None = None
     # NetworkPath: path findings are planned as manual changes (never written).
     network_path: bool = False
+    # RequirementSet: the checks the plan repairs (2020, the default, or 2026).
+    requirement_set: RequirementSet = RequirementSet.Y2020
 
     def refusal(self, cluster: Cluster) -> str | None:
         """Why the remediation may not write to this cluster (`refusal`, for writing), or None."""

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .ip import IPNetwork
-from .model import NodeGroup, Topology
+from .model import BRANCH, NodeGroup, Topology
 from .names import CLUSTER_TAG_PREFIX
 from .network import Endpoint
 from .requirements import NodeInterfaces
@@ -39,6 +39,8 @@ def worker_sides(topology: Topology) -> list[WorkerSide]:
 
     Addresses are kept only in the cluster's address family; a side with none of that family is
     given the family's whole range, so only a rule open to all of it (0.0.0.0/0, ::/0) covers it.
+    Branch interfaces (security groups for pods, read with the 2026 set only) are not sides: their
+    SGs are the pods' own, judged by NODE_TAG and POD_SG_MINIMUM (checks2026), not by the node flows.
     """
     cluster = topology.cluster
     sides: list[WorkerSide] = []
@@ -47,6 +49,8 @@ def worker_sides(topology: Topology) -> list[WorkerSide]:
         for node in group.nodes:
             by_sgs.setdefault((True, node.security_group_ids), []).extend(cluster.addresses(node.networks))
             for interface in node.pod_interfaces:
+                if interface.kind == BRANCH:
+                    continue
                 key = (False, interface.security_group_ids)
                 by_sgs.setdefault(key, []).extend(cluster.addresses(interface.networks))
         for (primary, sg_ids), networks in sorted(by_sgs.items(), key=lambda item: not item[0][0]):

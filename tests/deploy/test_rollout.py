@@ -40,6 +40,7 @@ READS = {
     "eks:ListNodegroups",
     "eks:DescribeNodegroup",
     "eks:ListFargateProfiles",
+    "eks:ListInsights",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeInstances",
     "ec2:DescribeNetworkInterfaces",

@@ -19,11 +19,15 @@ from botocore.exceptions import ClientError
 from ..assembly import RunningNode
 from ..interfaces import CONTROL_PLANE_DESCRIPTION
 from ..ip import IPNetwork
-from ..model import Carrier, SecurityGroup
+from ..model import Carrier, Insight, Interface, SecurityGroup
 from .calls import failure, filter_sets, not_found, pages_of
+from .shapes import (
+    branch_interfaces as shaped_branches,
+)
 from .shapes import (
     carrier_from_api,
     group_ids,
+    insight_from_api,
     launch_template_sgs,
     node_from_instance,
     security_group_from_api,
@@ -57,6 +61,21 @@ def _unless_gone(read: Callable[[], T]) -> T | None:
 def describe_cluster(eks: Any, name: str) -> dict[str, Any] | None:
     """eks:DescribeCluster's `cluster`, or None when there is no such cluster. Raises DiscoveryError."""
     return _unless_gone(lambda: dict(eks.describe_cluster(name=name)["cluster"]))
+
+
+def insights(eks: Any, name: str) -> tuple[Insight, ...] | None:
+    """The cluster's EKS cluster insights of category MISCONFIGURATION (eks:ListInsights, filter
+    `categories` ["MISCONFIGURATION"], paginated by nextToken): for hybrid nodes, quoted in
+    HYBRID_NODES_NETWORK's detail. None when the cluster is gone. Raises DiscoveryError."""
+    paginator = eks.get_paginator("list_insights")
+    query = {"categories": ["MISCONFIGURATION"]}
+    return _unless_gone(
+        lambda: tuple(
+            insight_from_api(raw)
+            for page in paginator.paginate(clusterName=name, filter=query)
+            for raw in page.get("insights", ())
+        )
+    )
 
 
 def fargate_profile_names(eks: Any, cluster: str) -> list[str] | None:
@@ -192,6 +211,15 @@ def interface_carriers(ec2: Any, security_group_ids: Iterable[str]) -> dict[str,
                 for sg in group_ids(raw.get("Groups")) & wanted:
                     found.setdefault(sg, []).append(carrier)
     return found
+
+
+def branch_interfaces(ec2: Any, vpc_id: str) -> dict[str, list[Interface]]:
+    """Instance id -> its branch interfaces (security groups for pods) in one VPC: one
+    ec2:DescribeNetworkInterfaces (filters `vpc-id` and `interface-type` branch and trunk, paginated),
+    read only with the 2026 requirement set (shapes.branch_interfaces). Raises DiscoveryError."""
+    filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "interface-type", "Values": ["branch", "trunk"]}]
+    pages = pages_of("ec2", ec2, "describe_network_interfaces", Filters=filters)
+    return shaped_branches(raw for page in pages for raw in page.get("NetworkInterfaces", ()))
 
 
 def control_plane_interfaces(ec2: Any, vpc_id: str) -> list[Carrier]:

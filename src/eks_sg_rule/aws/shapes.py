@@ -16,8 +16,11 @@ from ..assembly import RunningNode
 from ..interfaces import eks_operated, pod_interface
 from ..ip import IPNetwork, parse_protocol
 from ..model import (
+    BRANCH,
     Carrier,
     Cluster,
+    ClusterIssue,
+    Insight,
     Interface,
     IpFamily,
     Node,
@@ -29,6 +32,10 @@ from ..names import CLUSTER_NAME, CLUSTER_TAG_PREFIX
 
 # Tags that name an instance's cluster, besides `kubernetes.io/cluster/<name>`; the `aws:` one AWS sets.
 CLUSTER_NAME_TAGS = ("eks:cluster-name", "aws:eks:cluster-name", "eks:eks-cluster-name")
+# EC2 InterfaceType values of an Elastic Fabric Adapter (DescribeInstances, DescribeNetworkInterfaces).
+EFA_TYPES = ("efa", "efa-only")
+# The tag the VPC resource controller puts on a branch interface, naming its trunk interface.
+TRUNK_TAG = "vpcresources.k8s.aws/trunk-eni-id"
 
 
 def _get(mapping: Mapping[str, Any], *keys: str) -> Any:
@@ -118,11 +125,28 @@ def security_group_from_api(raw: Mapping[str, Any]) -> SecurityGroup:
 # --- clusters -------------------------------------------------------------------------------------
 
 
+def _remote_cidrs(remote: Mapping[str, Any], key: str) -> tuple[IPNetwork, ...]:
+    """The `cidrs` of every entry of remoteNetworkConfig[key] (remoteNodeNetworks, remotePodNetworks)."""
+    cidrs = [cidr for entry in remote.get(key) or () for cidr in entry.get("cidrs") or ()]
+    return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in dict.fromkeys(cidrs))
+
+
+def _issues(health: Mapping[str, Any]) -> tuple[ClusterIssue, ...]:
+    """DescribeCluster `health.issues[]` ({code, message, resourceIds}) as ClusterIssues."""
+    return tuple(
+        ClusterIssue(str(i.get("code") or ""), str(i.get("message") or ""), tuple(i.get("resourceIds") or ()))
+        for i in health.get("issues") or ()
+    )
+
+
 def cluster_from_api(description: Mapping[str, Any]) -> Cluster:
-    """A Cluster from EKS DescribeCluster's `cluster` (camelCase)."""
+    """A Cluster from EKS DescribeCluster's `cluster` (camelCase): besides the VPC config and family,
+    `remoteNetworkConfig` (hybrid nodes: remoteNodeNetworks/remotePodNetworks `cidrs`, possibly empty
+    lists), `health.issues` and resourcesVpcConfig `controlPlaneEgressMode` (botocore eks 2017-11-01)."""
     vpc = description.get("resourcesVpcConfig") or {}
     network = description.get("kubernetesNetworkConfig") or {}
     family = IpFamily.IPV6 if str(network.get("ipFamily", "")).lower() == "ipv6" else IpFamily.IPV4
+    remote = description.get("remoteNetworkConfig") or {}
     return Cluster(
         name=str(description["name"]),
         status=str(description.get("status", "ACTIVE")),
@@ -135,6 +159,23 @@ def cluster_from_api(description: Mapping[str, Any]) -> Cluster:
         ip_family=family,
         arn=description.get("arn"),
         role_arn=description.get("roleArn"),
+        remote_node_networks=_remote_cidrs(remote, "remoteNodeNetworks"),
+        remote_pod_networks=_remote_cidrs(remote, "remotePodNetworks"),
+        health_issues=_issues(description.get("health") or {}),
+        control_plane_egress_mode=vpc.get("controlPlaneEgressMode") or None,
+    )
+
+
+def insight_from_api(raw: Mapping[str, Any]) -> Insight:
+    """An Insight from one eks:ListInsights `insights[]` item ({id, name, category, insightStatus:
+    {status, reason}, ...})."""
+    status = raw.get("insightStatus") or {}
+    return Insight(
+        str(raw.get("id") or ""),
+        str(raw.get("name") or ""),
+        str(raw.get("category") or ""),
+        str(status.get("status") or "UNKNOWN"),
+        str(status.get("reason") or ""),
     )
 
 
@@ -239,7 +280,13 @@ def node_from_instance(instance: Mapping[str, Any]) -> RunningNode | None:
     if not clusters and not auto_scaling_group:
         return None
     primary, pods = instance_interfaces(instance)
-    node = Node(str(instance.get("InstanceId", "?")), primary.security_group_ids, primary.networks, tuple(pods))
+    node = Node(
+        str(instance.get("InstanceId", "?")),
+        primary.security_group_ids,
+        primary.networks,
+        tuple(pods),
+        efa=any(raw.get("InterfaceType") in EFA_TYPES for raw in instance.get("NetworkInterfaces") or ()),
+    )
     name, kind = _node_group_of(tags)
     # EKS Auto Mode: EC2 reports the instance operated by EKS (AWS-set); the cluster it serves is
     # the one its launch tags name, and only when they name no other.
@@ -292,3 +339,31 @@ def launch_template_sgs(version: Mapping[str, Any]) -> list[str]:
     for interface in data.get("NetworkInterfaces") or ():
         sg_ids.extend(interface.get("Groups") or ())
     return sg_ids
+
+
+def branch_interfaces(records: Iterable[Mapping[str, Any]]) -> dict[str, list[Interface]]:
+    """Instance id -> its branch interfaces (security groups for pods), from DescribeNetworkInterfaces
+    items of one VPC of InterfaceType `branch` and `trunk`. A branch interface has no `Attachment`: its
+    node is the instance its trunk (tag vpcresources.k8s.aws/trunk-eni-id) is attached to (real
+    output: describe-network-interfaces of a security-groups-for-pods cluster). A branch whose trunk
+    is not among the records, or not attached, belongs to no node and is left out."""
+    records = list(records)
+    trunks = {
+        str(raw.get("NetworkInterfaceId")): str((raw.get("Attachment") or {}).get("InstanceId") or "")
+        for raw in records
+        if raw.get("InterfaceType") == "trunk"
+    }
+    found: dict[str, list[Interface]] = {}
+    for raw in records:
+        if raw.get("InterfaceType") != "branch":
+            continue
+        instance_id = trunks.get(tags_of(raw.get("TagSet")).get(TRUNK_TAG, ""), "")
+        if instance_id:
+            interface = Interface(
+                str(raw.get("NetworkInterfaceId", "?")),
+                group_ids(raw.get("Groups")),
+                tuple(_interface_networks(raw)),
+                BRANCH,
+            )
+            found.setdefault(instance_id, []).append(interface)
+    return found

@@ -223,8 +223,8 @@ def missing_rules(findings: Iterable[Finding], topology: Topology | None, sg_id:
         gap: Gap | None = finding.gap
         if gap is None or (sg_id is not None and finding.security_group_id != sg_id):
             continue
-        if gap.traffic is Traffic.TCP:
-            protocol, ports = "tcp", gap.ports.describe()
+        if gap.traffic in (Traffic.TCP, Traffic.UDP):
+            protocol, ports = gap.traffic.value, gap.ports.describe()
         else:
             protocol = ports = "all" if gap.traffic is Traffic.ALL else "any"
         for peer in gap.peer_sg_ids or (anywhere,):
