@@ -20,17 +20,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
-from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from .aws.clients import client_config
+from .cli_args import add_requirements, cluster_name, endpoint_url
 from .discovery import Discovery
 from .evaluate import evaluate
 from .model import Snapshot
-from .names import CLUSTER_NAME
 from .plan import Outcome, preview
 from .remediation import remediate
 from .report.errors import OutputError, UsageError, describe_error
@@ -40,7 +39,7 @@ from .report.progress import CountingEks, Progress
 from .report.scan import RegionScan, ScanResult, build_result
 from .report.standard import render_standard
 from .report.table import render_table
-from .requirements import Level
+from .requirements import Level, RequirementSet
 from .settings import Scope, Settings
 
 EXIT_OK, EXIT_NON_COMPLIANT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -62,25 +61,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Raise instead of printing usage and exiting: the message stays one line."""
         raise UsageError(f"{message} (see {self.prog} --help)")
-
-
-def cluster_name(value: str) -> str:
-    """An argparse type: a name EKS could have given a cluster, checked before any AWS call."""
-    if not CLUSTER_NAME.fullmatch(value):  # names.CLUSTER_NAME: EKS CreateCluster, 1-100 characters
-        shown = value if len(value) <= 40 else value[:40] + "…"
-        raise argparse.ArgumentTypeError(
-            f"{shown!r} ({len(value)} characters) is not an EKS cluster name: 1-100 letters, digits, "
-            "hyphens and underscores, starting with a letter or digit"
-        )
-    return value
-
-
-def endpoint_url(value: str) -> str:
-    """An argparse type: an http(s) URL with a host."""
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a URL: expected http(s)://host[:port]")
-    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -107,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         help="also judge the network paths: network ACLs, routes, VPC endpoints and the API endpoint's access "
         "list on every required flow (NACL_MINIMUM, NACL_RECOMMENDED, NODE_EGRESS_AWS_APIS; never changed by fix)",
     )
+    add_requirements(common)
     common.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     common.add_argument("--debug", action="store_true", help="on an error, print the traceback too")
 
@@ -236,14 +217,20 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
         if names is not None:
             progress.add_total(len(names))
         try:
-            discovery = Discovery(eks=CountingEks(eks, progress), ec2=ec2, network_path=args.network_path)
+            discovery = Discovery(
+                eks=CountingEks(eks, progress),
+                ec2=ec2,
+                network_path=args.network_path,
+                requirement_set=args.requirements,
+            )
             snapshot, missing = _read(discovery, names)
         finally:
             progress.finish()
         for name in missing:
             absent.setdefault(name, []).append(region)
         wanted = None if names is None else [name for name in names if name not in missing]
-        evaluations = evaluate(snapshot, Settings(level=level, network_path=args.network_path), clusters=wanted)
+        settings = Settings(level=level, network_path=args.network_path, requirement_set=args.requirements)
+        evaluations = evaluate(snapshot, settings, clusters=wanted)
         scans.append(RegionScan(region, snapshot, tuple(evaluations)))
     # A named cluster must exist in some region scanned: a typo must not pass in CI.
     nowhere = {name: where for name, where in absent.items() if len(where) == len(regions)}
@@ -267,17 +254,19 @@ def _render_scan(result: ScanResult, args: argparse.Namespace, out: TextIO) -> s
         # matplotlib is imported only here: the Lambda artifact does not carry it.
         from .report.html import render_html  # noqa: PLC0415
 
-        return render_html(result, _plans(result, args.network_path))
+        return render_html(result, _plans(result, args.network_path, args.requirements))
     colour = args.output is None and out.isatty() and not os.environ.get("NO_COLOR")
     return render_table(result, only_failures=args.only_failures, colour=colour)
 
 
-def _plans(result: ScanResult, network_path: bool) -> dict[tuple[str, str], Outcome]:
+def _plans(
+    result: ScanResult, network_path: bool = False, requirement_set: RequirementSet = RequirementSet.Y2020
+) -> dict[tuple[str, str], Outcome]:
     """The fix plan of every NON_COMPLIANT cluster, from the snapshot already read (no AWS call, no change).
 
     A cluster the rule judges but the remediation would not write to (UPDATING: settings.refusal
     for writing) has no plan: its report shows the findings alone."""
-    scope = Scope(level=result.level, network_path=network_path)
+    scope = Scope(level=result.level, network_path=network_path, requirement_set=requirement_set)
     return {
         (view.region, view.evaluation.resource_id): preview(view.topology, scope)
         for view in result.clusters
@@ -298,7 +287,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     eks, ec2 = target.eks_ec2(region)
     # IAM: the RoleIds EKS creates control-plane interfaces under (remediation.control_plane_role_ids).
     iam = target.client("iam", region, client_config("eks-sg-rule", env_may_override=True))
-    discovery = Discovery(eks=eks, ec2=ec2, network_path=args.network_path)
+    discovery = Discovery(eks=eks, ec2=ec2, network_path=args.network_path, requirement_set=args.requirements)
     # Every name is checked before anything is changed: a typo must not leave a half-applied run.
     # The view before is the whole region, read once: a change must know every other cluster that
     # uses an SG (an idle node group's launch template shows on no network interface). Each
@@ -314,6 +303,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
         allow_tag_removal=args.allow_tag_removal,
         trust_node_tags=args.trust_node_tags,
         network_path=args.network_path,
+        requirement_set=args.requirements,
     )
     refused = [
         why for name in names if name in before.topologies and (why := scope.refusal(before.topologies[name].cluster))

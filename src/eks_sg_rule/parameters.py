@@ -10,10 +10,17 @@ from typing import Any
 from rdklib import InvalidParametersError as RdkInvalidParametersError
 
 from .names import SECURITY_GROUP_ID
-from .requirements import Level
+from .requirements import Level, RequirementSet
 from .settings import Settings
 
-OUR_PARAMETERS = ("ComplianceLevel", "ExemptSecurityGroupIds", "ClusterNamePattern", "ReportUnchanged", "NetworkPath")
+OUR_PARAMETERS = (
+    "ComplianceLevel",
+    "ExemptSecurityGroupIds",
+    "ClusterNamePattern",
+    "ReportUnchanged",
+    "NetworkPath",
+    "RequirementSet",
+)
 # rdklib reads these itself (cross-account execution role); they are accepted and left to it.
 RDKLIB_PARAMETERS = ("ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode")
 MAX_VALUE_LENGTH = 1024
@@ -84,7 +91,20 @@ def settings_from(parameters: Mapping[str, Any]) -> Settings:
         cluster_name_pattern=pattern,
         report_unchanged=_flag(parameters, "ReportUnchanged"),
         network_path=_flag(parameters, "NetworkPath"),
+        requirement_set=requirement_set_from(parameters),
     )
+
+
+def requirement_set_from(parameters: Mapping[str, Any]) -> RequirementSet:
+    """RequirementSet: `2020` (absent or empty too), `2026` or `latest` (the newest set), any case.
+
+    Raises InvalidParametersError naming the parameter and the accepted values."""
+    text = _text(parameters, "RequirementSet") or RequirementSet.Y2020.value
+    try:
+        return RequirementSet.parse(text)
+    except ValueError:
+        accepted = ", ".join([*(item.value for item in RequirementSet), "latest"])
+        raise InvalidParametersError(f"RequirementSet must be one of: {accepted} (got {text!r})") from None
 
 
 def _flag(parameters: Mapping[str, Any], name: str) -> bool:
