@@ -57,11 +57,14 @@ def main() -> int:
     from moto.server import ThreadedMotoServer
 
     from demo.moto_gaps import fill_moto_gaps
+    from demo.moto_gaps2026 import fill_2026_gaps
+    from demo.run2026 import section as section_2026
     from demo.seed import seed_account
     from eks_sg_rule.cli import EXIT_ERROR
     from eks_sg_rule.cli import main as cli_main
 
     fill_moto_gaps()
+    fill_2026_gaps()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's request log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -94,7 +97,9 @@ def main() -> int:
             code = cli_main(command)
             print(f"(exit code {code}: {EXIT_CODES.get((command[0], code), 'an error')})\n")
             worst = max(worst, code)
-        print(f"HTML report (one file, opens offline): {REPORT}")
+        print(f"HTML report (one file, opens offline): {REPORT}\n")
+        clients = lambda service: boto3.client(service, region_name=REGION, endpoint_url=endpoint)  # noqa: E731
+        worst = max(worst, section_2026(clients, REGION, target, cli_main))
     finally:
         server.stop()
     # Exit 1 is the answer for the clusters seeded broken on purpose; only errors fail the demo.
