@@ -16,6 +16,8 @@ them on what it creates:
 - `set_legacy_platform`: moto reports platform eks.4 for every cluster.
 - `report_own_groups_only`: EC2 reports an attached secondary interface's own SGs (moto: its own
   plus the instance's).
+- `set_interface_type`: EC2 reports a trunk, branch or EFA interface's InterfaceType (moto: always
+  `interface`, whatever CreateNetworkInterface asked for).
 - `mark_in_use`: EKS's control-plane interfaces are "in-use", created in an `AmazonEKS` session of
   the cluster's IAM role (moto: "available", one fixed RequesterId; and moto's CreateCluster does
   not require the role to exist, so it is created here when missing).
@@ -82,7 +84,8 @@ def report_own_groups_only(account_id: str, region: str, interface_id: str) -> N
 def match_any_interface_group() -> None:
     """moto gap: EC2's DescribeNetworkInterfaces `group-id` filter with several values matches an
     interface carrying any of them; moto matches only an interface whose SGs are all among the values
-    (or all of the values among its SGs). Make moto answer as EC2 does."""
+    (or all of the values among its SGs). Make moto answer as EC2 does. Also its `interface-type`
+    filter (branch, trunk, efa, …), which moto does not implement (issue 19: security groups for pods)."""
     original = NetworkInterfaceBackend.get_all_network_interfaces
     if getattr(original, "matches_any_group", False):
         return
@@ -92,7 +95,11 @@ def match_any_interface_group() -> None:
     ) -> list[NetworkInterface]:
         remaining = dict(filters or {})
         wanted = remaining.pop("group-id", None)
+        types = remaining.pop("interface-type", None)
         interfaces: list[NetworkInterface] = original(self, eni_ids, remaining)
+        if types is not None:
+            kinds = set(types if isinstance(types, list) else [types])
+            interfaces = [eni for eni in interfaces if eni.interface_type in kinds]
         if wanted is None:
             return interfaces
         values = set(wanted if isinstance(wanted, list) else [wanted])
@@ -152,3 +159,11 @@ def mark_in_use(account_id: str, region: str, interface_id: str, role_arn: str) 
     interface = ec2_backends[account_id][region].get_network_interface(interface_id)
     interface.status = "in-use"
     interface.requester_id = f"{cluster_role_id(account_id, region, role_arn)}:AmazonEKS"
+
+
+def set_interface_type(account_id: str, region: str, interface_id: str, interface_type: str) -> None:
+    """moto gap: EC2 reports InterfaceType `trunk`, `branch`, `efa` or `efa-only` for such interfaces
+    (security groups for pods: the VPC resource controller's trunk on the node and the pods' branch
+    interfaces, which have no Attachment and name their trunk in the tag vpcresources.k8s.aws/trunk-eni-id);
+    moto reports `interface` for every one. Report this one's type as EC2 does."""
+    ec2_backends[account_id][region].get_network_interface(interface_id).interface_type = interface_type

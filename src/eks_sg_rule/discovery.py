@@ -24,7 +24,7 @@ from .assembly import ClusterReads, RunningNode
 from .aws import reads as api
 from .aws.calls import filter_sets
 from .aws.shapes import CLUSTER_NAME_TAGS, cluster_from_api
-from .model import Interface, Snapshot, Topology
+from .model import Cluster, Interface, Snapshot, Topology
 from .names import CLUSTER_NAME, CLUSTER_TAG_PREFIX
 from .requirements import RequirementSet
 
@@ -116,6 +116,29 @@ def query_nodes(
     return list(found.values())
 
 
+def with_branches(
+    ec2: Any, topology: Topology, cache: dict[str, dict[str, list[Interface]]], requirement_set: RequirementSet
+) -> Topology:
+    """With the 2026 set, the topology's nodes with their branch interfaces (security groups for pods)
+    as pod interfaces of kind `branch`: one aws.reads.branch_interfaces (ec2:DescribeNetworkInterfaces)
+    per VPC, kept in `cache` for every cluster of that VPC. The topology itself with 2020 (which makes
+    no call it did not make before) or without a VPC."""
+    vpc_id = topology.cluster.vpc_id
+    if requirement_set is not RequirementSet.Y2026 or not vpc_id:
+        return topology
+    if vpc_id not in cache:
+        cache[vpc_id] = api.branch_interfaces(ec2, vpc_id)
+    return assembly.with_branches(topology, cache[vpc_id])
+
+
+def with_insights(eks: Any, cluster: Cluster, requirement_set: RequirementSet) -> Cluster:
+    """With the 2026 set and remote node networks (hybrid nodes), the cluster with its EKS cluster
+    insights of category MISCONFIGURATION (aws.reads.insights: eks:ListInsights); else unchanged."""
+    if requirement_set is not RequirementSet.Y2026 or not cluster.remote_node_networks:
+        return cluster
+    return dataclasses.replace(cluster, insights=api.insights(eks, cluster.name))
+
+
 class Discovery:
     """Reads one account and region through the given boto3 EKS and EC2 clients."""
 
@@ -132,15 +155,11 @@ class Discovery:
         self.ec2 = ec2
         # NetworkPath: also read what the network-path checks judge (Topology.vpc).
         self.network_path = network_path
-        # RequirementSet 2026 also reads, and only then: the branch interfaces of each cluster's VPC
-        # (one ec2:DescribeNetworkInterfaces per VPC) and, for clusters with hybrid nodes, their
-        # MISCONFIGURATION insights (eks:ListInsights). 2020 makes no call it did not make before.
-        self.requirement_set = requirement_set
+        self.requirement_set = requirement_set  # 2026 reads more: with_branches, with_insights
         self._branches: dict[str, dict[str, list[Interface]]] = {}
         # Asked before each cluster's own reads: when it says yes, the rest are left for the next run.
         self.out_of_time = out_of_time
-        # Cluster name -> the cluster SG id a configuration item carries: used only where
-        # DescribeCluster's answer lacks one.
+        # Cluster name -> a configuration item's cluster SG id: used where DescribeCluster lacks one.
         self.cluster_sg_hints = cluster_sg_hints or {}
         self._subnet_vpcs: dict[str, str] = {}
 
@@ -168,8 +187,7 @@ class Discovery:
         if profiles is None:
             own.unresolved.append(f"Fargate profiles of {name} could not be listed (cluster deleted)")
         own.cluster = dataclasses.replace(own.cluster, fargate_profiles=tuple(profiles or ()))
-        if self.requirement_set is RequirementSet.Y2026 and own.cluster.remote_node_networks:
-            own.cluster = dataclasses.replace(own.cluster, insights=api.insights(self.eks, name))
+        own.cluster = with_insights(self.eks, own.cluster, self.requirement_set)
         return own
 
     def _read_clusters(self, names: list[str]) -> dict[str, ClusterReads | str | None]:
@@ -231,8 +249,7 @@ class Discovery:
             topologies.update(self._assemble(new, running))
             if depth == SHARING_DEPTH:
                 break
-            # Who else carries these clusters' SGs: read those clusters too (sharing is rare, so
-            # most reads stop after one lookup).
+            # Who else carries these clusters' SGs: read those too (sharing is rare: mostly one lookup).
             role_sgs = {sg for name in new for sg in topologies[name].role_sg_ids()}
             self._look_up(users, role_sgs, known)
             wanted = sorted(n for n in users.clusters_for(role_sgs) - attempted if CLUSTER_NAME.fullmatch(n))
@@ -315,19 +332,9 @@ class Discovery:
                 nodegroup: api.launch_template_security_groups(self.ec2, template)
                 for nodegroup, template in assembly.templates_wanted(own, grouped)
             }
-            topologies[name] = self._with_branches(assembly.topology(own, grouped, subnets, templates))
+            topology, wanted = assembly.topology(own, grouped, subnets, templates), self.requirement_set
+            topologies[name] = with_branches(self.ec2, topology, self._branches, wanted)
         return topologies
-
-    def _with_branches(self, topology: Topology) -> Topology:
-        """With the 2026 set, the topology's nodes with their branch interfaces (security groups for
-        pods) as pod interfaces of kind `branch`: one aws.reads.branch_interfaces per VPC, kept for
-        every cluster of that VPC. The topology itself with 2020 or without a VPC."""
-        vpc_id = topology.cluster.vpc_id
-        if self.requirement_set is not RequirementSet.Y2026 or not vpc_id:
-            return topology
-        if vpc_id not in self._branches:
-            self._branches[vpc_id] = api.branch_interfaces(self.ec2, vpc_id)
-        return assembly.with_branches(topology, self._branches[vpc_id])
 
     def _finish(
         self,
