@@ -10,12 +10,9 @@ Process-wide (`fill_2026_gaps()`):
   (id, name, category, kubernetesVersion, lastRefreshTime, lastTransitionTime, description,
   insightStatus {status, reason}), filtered by `filter.categories` and `filter.statuses`.
 
-Per record (the seeding calls them on what it creates):
-- `set_interface_type`: EC2 reports InterfaceType `efa` for an Elastic Fabric Adapter and `trunk` /
-  `branch` for the VPC resource controller's interfaces (security groups for pods); moto ignores the
-  InterfaceType of RunInstances and CreateNetworkInterface and reports `interface` for every one.
-  Its DescribeNetworkInterfaces `interface-type` filter reads the same attribute, so setting it is
-  enough for both DescribeInstances and the filter.
+Per record (the seeding calls it on what it creates):
+- `report_in_use`: EC2 reports a branch interface "in-use" though it has no Attachment.
+The InterfaceType of EFA, trunk and branch interfaces is filled by demo.moto_gaps.set_interface_type.
 
 Not a gap: moto 5.2.5 keeps CreateCluster's `remoteNetworkConfig` (hybrid nodes) and returns it from
 DescribeCluster in EKS's shape, so the hybrid cluster is created with it as EKS would be.
@@ -84,12 +81,6 @@ def seed_insights(account_id: str, region: str, cluster: str, *insights: dict[st
         }
         for given in insights
     ]
-
-
-def set_interface_type(account_id: str, region: str, interface_id: str, interface_type: str) -> None:
-    """moto gap: report this network interface's InterfaceType as EC2 does (`efa`, `trunk`, `branch`);
-    moto reports `interface` for every one."""
-    ec2_backends[account_id][region].get_network_interface(interface_id).interface_type = interface_type
 
 
 def report_in_use(account_id: str, region: str, interface_id: str) -> None:

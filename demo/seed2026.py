@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from demo.moto_gaps import report_own_groups_only
-from demo.moto_gaps2026 import report_in_use, set_interface_type
+from demo.moto_gaps import report_own_groups_only, set_interface_type
+from demo.moto_gaps2026 import report_in_use
 from demo.seed import ROLE, SeededAccount, SeededCluster, Seeder, _all_from, _tcp_cidr, _tcp_from
 
 VPC_CIDR_2026 = "10.20.0.0/16"
@@ -100,7 +100,7 @@ class Seeder2026(Seeder):
         return seeded
 
     def mark_efa(self, instance_id: str) -> None:
-        """moto gap (moto_gaps2026.set_interface_type): the instance's primary interface is an EFA."""
+        """moto gap (moto_gaps.set_interface_type): the instance's primary interface is an EFA."""
         described = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
         for interface in described["NetworkInterfaces"]:
             if interface["Attachment"]["DeviceIndex"] == 0:
@@ -158,7 +158,7 @@ class Seeder2026(Seeder):
         interface attached to the node (device index 2, the node's SGs) and a branch interface with the
         pod's SG, not attached (EC2 reports no Attachment), tagged with its trunk's id and VLAN (real
         describe-network-interfaces output: /work/shared/references/real-aws-outputs.md). moto gaps:
-        InterfaceType (moto_gaps2026.set_interface_type), the branch's "in-use" status (report_in_use) and
+        InterfaceType (moto_gaps.set_interface_type), the branch's "in-use" status (report_in_use) and
         the trunk's own SGs (report_own_groups_only)."""
         described = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
         subnet = described["SubnetId"]
