@@ -10,8 +10,10 @@ Process-wide (`fill_2026_gaps()`):
   (id, name, category, kubernetesVersion, lastRefreshTime, lastTransitionTime, description,
   insightStatus {status, reason}), filtered by `filter.categories` and `filter.statuses`.
 
-Per record (the seeding calls it on what it creates):
+Per record (the seeding and the tests call them on what they create):
 - `report_in_use`: EC2 reports a branch interface "in-use" though it has no Attachment.
+- `report_health_issue`: EKS reports a cluster's health issues (DescribeCluster `health.issues`); moto
+  reports no `health`.
 The InterfaceType of EFA, trunk and branch interfaces is filled by demo.moto_gaps.set_interface_type.
 
 Not a gap: moto 5.2.5 keeps CreateCluster's `remoteNetworkConfig` (hybrid nodes) and returns it from
@@ -25,6 +27,7 @@ from typing import Any
 
 from moto.ec2.models import ec2_backends
 from moto.eks import urls as eks_urls
+from moto.eks.models import eks_backends
 from moto.eks.responses import EKSResponse
 
 INSIGHTS_PATH = "{0}/clusters/(?P<name>[^/]+)/insights$"
@@ -87,3 +90,12 @@ def report_in_use(account_id: str, region: str, interface_id: str) -> None:
     """moto gap: EC2 reports a branch interface "in-use" though it has no Attachment (the VPC resource
     controller associates it with its trunk); moto reports every unattached interface "available"."""
     ec2_backends[account_id][region].get_network_interface(interface_id).status = "in-use"
+
+
+def report_health_issue(account_id: str, region: str, cluster: str, code: str, resource_ids: list[str]) -> None:
+    """moto gap: EKS reports a cluster's `health.issues` ({code, message, resourceIds}, botocore
+    ClusterIssue); moto reports no `health` at all. Give the cluster one issue with this code. Its
+    message is left empty: EKS's runtime wording for a cluster is not published (the API Reference
+    documents per-code text only for node groups)."""
+    record = eks_backends[account_id][region].clusters[cluster]
+    record.health = {"issues": [{"code": code, "message": "", "resourceIds": resource_ids}]}

@@ -147,8 +147,13 @@ def test_network_path_refuses_anything_else_naming_it(value: str, message: str) 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("2020", RequirementSet.Y2020), ("", RequirementSet.Y2020), ("2026", RequirementSet.Y2026)]
-    + [(" Latest ", RequirementSet.Y2026), ("LATEST", RequirementSet.Y2026)],
+    [
+        ("2020", RequirementSet.Y2020),
+        ("", RequirementSet.Y2020),
+        ("2026", RequirementSet.Y2026),
+        (" Latest ", RequirementSet.Y2026),
+        ("LATEST", RequirementSet.Y2026),
+    ],
 )
 def test_requirement_set_is_2020_2026_or_latest(value: str, expected: RequirementSet) -> None:
     assert settings_from({"RequirementSet": value}).requirement_set is expected
