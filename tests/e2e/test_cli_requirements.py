@@ -136,7 +136,9 @@ def test_node_tag_passes_a_shared_tag_and_fails_two_tagged_sgs(account: SeededAc
 
     assert code == 1 and status(clusters, "shared-tag", "NODE_TAG") == "NON_COMPLIANT"
     assert "several SGs tagged kubernetes.io/cluster/shared-tag" in clusters["shared-tag"]["NODE_TAG"]["detail"]
-    assert evaluations[monitoring]["annotation"].startswith("NODE_TAG:")
+    node_sgs = account.clusters["shared-tag"].node_sg_ids
+    [blamed] = [sg for sg in node_sgs if evaluations[sg]["compliance_type"] == "NON_COMPLIANT"]
+    assert evaluations[blamed]["annotation"].startswith("NODE_TAG:")
 
 
 def test_cluster_sg_default_rules_fails_efa_nodes_without_the_self_egress_rule_and_passes_with_it(
