@@ -38,6 +38,7 @@ __all__ = [
     "Party",
     "RequirementSet",
     "Traffic",
+    "check_of",
     "checks_for",
     "interface_table",
     "judged_checks",
@@ -323,6 +324,17 @@ def checks_for(
     return tuple(check for check in wanted if check.level is Level.MINIMUM)
 
 
+def check_of(check_id: str, requirement_set: RequirementSet = RequirementSet.Y2020) -> Check | None:
+    """The check `check_id` as `requirement_set` words and cites it (CP_SG_MINIMUM and
+    WORKER_SG_MINIMUM cite the current page under 2026), else CHECKS_BY_ID's; None for an unknown id.
+    For reports that show a check's title and citation under the set it was judged by."""
+    if requirement_set is RequirementSet.Y2026:
+        for check in CHECKS_2026:
+            if check.id == check_id:
+                return check
+    return CHECKS_BY_ID.get(check_id)
+
+
 def judged_checks(
     level: Level, network_path: bool = False, requirement_set: RequirementSet = RequirementSet.Y2020
 ) -> tuple[Check, ...]:
@@ -349,8 +361,15 @@ def interface_table() -> str:
     return "\n".join(rows)
 
 
-def markdown_table() -> str:
-    """The checks as the README shows them (a test keeps the README equal to this)."""
+def markdown_table(requirement_set: RequirementSet = RequirementSet.Y2020) -> str:
+    """The checks of a set as the README shows them (a test keeps the README equal to this). The 2020
+    table is the historic one; the 2026 table links each section to its page (`Check.doc_url`), since
+    its checks rest on several pages."""
     rows = ["| id | level | passes when | requirement (AWS doc section) |", "| --- | --- | --- | --- |"]
-    rows += [f"| `{c.id}` | {c.level.value} | {c.passes_when} | {c.doc_section} |" for c in CHECKS]
+    if requirement_set is RequirementSet.Y2026:
+        rows += [
+            f"| `{c.id}` | {c.level.value} | {c.passes_when} | [{c.doc_section}]({c.doc_url}) |" for c in CHECKS_2026
+        ]
+    else:
+        rows += [f"| `{c.id}` | {c.level.value} | {c.passes_when} | {c.doc_section} |" for c in CHECKS]
     return "\n".join(rows)

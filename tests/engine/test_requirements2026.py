@@ -21,8 +21,10 @@ from eks_sg_rule.requirements import (
     DOC_URL,
     Level,
     RequirementSet,
+    check_of,
     checks_for,
     judged_checks,
+    markdown_table,
 )
 from eks_sg_rule.results import Status
 from eks_sg_rule.settings import Scope, Settings
@@ -79,8 +81,20 @@ def test_2026_ids_levels_and_citations() -> None:
     kept = {c.id: c for c in CHECKS_2026}["CP_SG_MINIMUM"]
     assert kept.flows == CHECKS_BY_ID["CP_SG_MINIMUM"].flows
     assert kept.doc_url.endswith("#security-group-restricting-cluster-traffic")
+    assert check_of("CP_SG_MINIMUM", Y2026) is kept
+    assert check_of("CP_SG_MINIMUM") is CHECKS_BY_ID["CP_SG_MINIMUM"]
+    assert check_of("NACL_MINIMUM", Y2026) is CHECKS_BY_ID["NACL_MINIMUM"]
+    assert check_of("nope") is None
     with_paths = checks_for(Level.MINIMUM, network_path=True, requirement_set=Y2026)
     assert "NACL_MINIMUM" in [c.id for c in with_paths]
+
+
+def test_markdown_tables_of_both_sets() -> None:
+    assert markdown_table() == markdown_table(RequirementSet.Y2020)
+    table = markdown_table(Y2026)
+    assert table.count("\n") == len(CHECKS_2026) + 1
+    section = "[Prepare networking for hybrid nodes: Cluster security group configuration]"
+    assert section + "(https://docs.aws.amazon.com/eks/latest/userguide/hybrid-nodes-networking.html#" in table
 
 
 def test_2020_verdicts_unchanged_without_the_health_issue_and_failing_with_it() -> None:
