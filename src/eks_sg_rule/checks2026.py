@@ -47,7 +47,8 @@ def _unreadable(topology: Topology, sg_ids: Iterable[str]) -> list[str]:
 
 def _result(check: Check, findings: list[Finding], passed: str) -> CheckResult:
     if findings:
-        return CheckResult(check.id, Status.NON_COMPLIANT, "; ".join(f.message for f in findings), tuple(findings))
+        detail = "; ".join(dict.fromkeys(f.message for f in findings))
+        return CheckResult(check.id, Status.NON_COMPLIANT, detail, tuple(findings))
     return CheckResult(check.id, Status.COMPLIANT, passed)
 
 
@@ -305,13 +306,16 @@ def pod_sg_minimum(topology: Topology, check: Check) -> CheckResult:
             findings.append(Finding(owner, message))
         granted = [reach(_rules(topology, pod_sgs, Direction.EGRESS), p, topology.prefix_lists) for p in dns_peers]
         target = cluster.cluster_sg_id or sorted(primary_sgs)[0]
-        for traffic, have in ((Traffic.TCP, [g.tcp for g in granted]), (Traffic.UDP, [g.udp for g in granted])):
-            if not any(ports.contains(53) for ports in have):
-                message = (
-                    f"{label} cannot send {traffic.value.upper()} 53 (DNS) to the nodes, the cluster SG or anywhere; "
-                    f"allow egress from {owner} to {target}"
-                )
-                findings.append(Finding(owner, message, Gap(Direction.EGRESS, traffic, DNS, (target,))))
+        have = {Traffic.TCP: [g.tcp for g in granted], Traffic.UDP: [g.udp for g in granted]}
+        missing = [traffic for traffic, ports in have.items() if not any(p.contains(53) for p in ports)]
+        if missing:
+            what = " and ".join(traffic.value.upper() for traffic in missing)
+            message = (
+                f"{label} cannot send {what} 53 (DNS) to the nodes, the cluster SG or anywhere; allow egress from "
+                f"{owner} to {target}"
+            )
+            # One message, one Gap per protocol (a Gap carries one).
+            findings.extend(Finding(owner, message, Gap(Direction.EGRESS, t, DNS, (target,))) for t in missing)
     unread = [f.message for f in findings if not f.security_group_id]
     findings = [f for f in findings if f.security_group_id]
     if unread and not findings:

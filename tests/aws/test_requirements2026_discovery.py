@@ -93,7 +93,7 @@ def test_2026_reads_branches_once_per_vpc_and_fails_blocked_dns(account: Account
     [cluster] = [e for e in evaluations if e.resource_id == "c1"]
     checks = {c.check_id: c for c in cluster.checks}
     assert checks["POD_SG_MINIMUM"].status.value == "NON_COMPLIANT"
-    assert "cannot send TCP 53 (DNS)" in checks["POD_SG_MINIMUM"].detail
+    assert "cannot send TCP and UDP 53 (DNS)" in checks["POD_SG_MINIMUM"].detail
     [pod] = [e for e in evaluations if e.resource_id == pod_sg]
     assert pod.compliance_type.value == "NON_COMPLIANT"
 

@@ -30,7 +30,9 @@ from botocore.stub import Stubber
 from eks_sg_rule.aws.calls import DiscoveryError
 from eks_sg_rule.aws.reads import branch_interfaces, insights
 from eks_sg_rule.aws.shapes import cluster_from_api, node_from_instance
-from eks_sg_rule.model import BRANCH, Insight
+from eks_sg_rule.discovery import with_branches, with_insights
+from eks_sg_rule.model import BRANCH, Cluster, Insight, Node, NodeGroup, NodeGroupKind, Topology
+from eks_sg_rule.requirements import RequirementSet
 
 WHEN = datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC)
 VPC = "vpc-0a1b2c3d4e5f60718"
@@ -202,3 +204,30 @@ def test_efa_interface_marks_the_node() -> None:
     interface = {**instance["NetworkInterfaces"][0], "InterfaceType": "interface"}
     plain = node_from_instance({**instance, "NetworkInterfaces": [interface]})
     assert plain is not None and not plain.node.efa
+
+
+def test_with_insights_reads_only_for_hybrid_clusters_under_2026(eks: tuple[Any, Stubber]) -> None:
+    client_, stubber = eks
+    hybrid = Cluster("hy", remote_node_networks=(ipaddress.ip_network("10.80.0.0/16"),))
+    # No response queued: any call here would fail the Stubber.
+    assert with_insights(client_, hybrid, RequirementSet.Y2020) is hybrid
+    assert with_insights(client_, Cluster("plain"), RequirementSet.Y2026).insights is None
+    query = {"categories": ["MISCONFIGURATION"]}
+    stubber.add_response("list_insights", {"insights": []}, {"clusterName": "hy", "filter": query})
+    assert with_insights(client_, hybrid, RequirementSet.Y2026).insights == ()
+
+
+def test_with_branches_reads_once_per_vpc(ec2: tuple[Any, Stubber]) -> None:
+    client_, stubber = ec2
+    node = Node(NODE, frozenset({"sg-1"}))
+    group = NodeGroup("ng", NodeGroupKind.MANAGED, (node,))
+    first = Topology(Cluster("a", vpc_id=VPC), (group,), {})
+    second = Topology(Cluster("b", vpc_id=VPC), (), {})
+    cache: dict[str, Any] = {}
+    assert with_branches(client_, Topology(Cluster("novpc"), (), {}), cache, RequirementSet.Y2026).node_groups == ()
+    assert with_branches(client_, first, cache, RequirementSet.Y2020) is first
+    filters = [{"Name": "vpc-id", "Values": [VPC]}, {"Name": "interface-type", "Values": ["branch", "trunk"]}]
+    stubber.add_response("describe_network_interfaces", {"NetworkInterfaces": []}, {"Filters": filters})
+    assert with_branches(client_, first, cache, RequirementSet.Y2026) is first  # no branch: unchanged
+    assert with_branches(client_, second, cache, RequirementSet.Y2026) is second  # cached: no second call
+    stubber.assert_no_pending_responses()

@@ -303,7 +303,8 @@ def pods(pod_ingress: list[object], pod_egress: list[object] | None) -> Topology
         sg("sg-pod", pod_ingress, pod_egress),  # type: ignore[arg-type]
     ]
     branch = Interface("eni-b", frozenset({"sg-pod"}), (net("10.0.8.50/32"),), BRANCH)
-    node = Node("i-1", frozenset({"sg-cluster"}), (net("10.0.8.10/32"),), (branch,))
+    secondary = Interface("eni-s", frozenset({"sg-cluster"}), (net("10.0.8.60/32"),))
+    node = Node("i-1", frozenset({"sg-cluster"}), (net("10.0.8.10/32"),), (secondary, branch))
     return topology(groups, [NodeGroup("ng-1", NodeGroupKind.MANAGED, (node,))])
 
 
@@ -320,10 +321,10 @@ def test_pod_sg_fails_blocked_dns_and_probes() -> None:
     top = pods([tcp(8080, sgs=["sg-cluster"])], [tcp(443, cidrs=["0.0.0.0/0"])])
     result = judge(top, "POD_SG_MINIMUM")
     assert result.detail.startswith(
-        "nodegroup ng-1 branch interfaces (sg-pod) cannot send TCP 53 (DNS) to the nodes, the cluster SG or "
-        "anywhere; allow egress from sg-pod to sg-cluster; nodegroup ng-1 branch interfaces (sg-pod) cannot send "
-        "UDP 53 (DNS) to the nodes, the cluster SG or anywhere; allow egress from sg-pod to sg-cluster"
+        "nodegroup ng-1 branch interfaces (sg-pod) cannot send TCP and UDP 53 (DNS) to the nodes, the cluster SG "
+        "or anywhere; allow egress from sg-pod to sg-cluster ("
     )
+    assert len(result.findings) == 2
     assert (
         "not made: node membership rests on user-set tags"
         in Planner(top, Scope(requirement_set=Y2026)).plan()[0].detail
