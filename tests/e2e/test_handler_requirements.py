@@ -23,7 +23,7 @@ from tests.e2e.test_handler import with_item, with_parameters
 FAILING = {
     "efa-training": ("CLUSTER_SG_DEFAULT_RULES", "does not allow all outbound traffic to itself"),
     "hybrid-edge": ("HYBRID_NODES_NETWORK", f"do not admit TCP 443 from remote pod CIDR {REMOTE_POD_CIDR}"),
-    "pods-sg-dns": ("POD_SG_MINIMUM", "cannot send TCP 53 (DNS)"),
+    "pods-sg-dns": ("POD_SG_MINIMUM", "cannot send TCP and UDP 53 (DNS)"),
 }
 
 
