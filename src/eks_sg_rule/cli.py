@@ -21,15 +21,24 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn, TextIO
-from urllib.parse import urlparse
 
 from .aws.clients import client_config
-from .cli_args import Once, add_account_flags, add_pipeline_flags, add_scope_flags, exempt_ids, exit_code, region_name
+from .cli_args import (
+    Once,
+    add_account_flags,
+    add_pipeline_flags,
+    add_requirements,
+    add_scope_flags,
+    cluster_name,
+    endpoint_url,
+    exempt_ids,
+    exit_code,
+    region_name,
+)
 from .cli_waivers import add_waivers_argument, waivable, waived, waived_in_plan
 from .discovery import Discovery
 from .evaluate import evaluate
 from .model import Snapshot
-from .names import CLUSTER_NAME
 from .plan import Outcome, preview
 from .remediation import remediate
 from .report.errors import OutputError, UsageError, describe_error
@@ -68,25 +77,6 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
-def cluster_name(value: str) -> str:
-    """An argparse type: a name EKS could have given a cluster, checked before any AWS call."""
-    if not CLUSTER_NAME.fullmatch(value):  # names.CLUSTER_NAME: EKS CreateCluster, 1-100 characters
-        shown = value if len(value) <= 40 else value[:40] + "…"
-        raise argparse.ArgumentTypeError(
-            f"{shown!r} ({len(value)} characters) is not an EKS cluster name: 1-100 letters, digits, "
-            "hyphens and underscores, starting with a letter or digit"
-        )
-    return value
-
-
-def endpoint_url(value: str) -> str:
-    """An argparse type: an http(s) URL with a host."""
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a URL: expected http(s)://host[:port]")
-    return value
-
-
 def _common(several_regions: bool) -> _Parser:
     """The flags scan and fix share; scan reads several accounts and regions in one run, fix one."""
     common = _Parser(add_help=False)
@@ -115,6 +105,7 @@ def _common(several_regions: bool) -> _Parser:
         help="also judge the network paths: network ACLs, routes, VPC endpoints and the API endpoint's access "
         "list on every required flow (NACL_MINIMUM, NACL_RECOMMENDED, NODE_EGRESS_AWS_APIS; never changed by fix)",
     )
+    add_requirements(common)
     common.add_argument(
         "--output", action=Once, metavar="FILE", help="write the report to FILE instead of standard output"
     )
@@ -217,6 +208,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         exempt_sg_ids=exempt_ids(args.exempt_sg),
         cluster_name_pattern=args.cluster_name_pattern,
         network_path=args.network_path,
+        requirement_set=args.requirements,
     )
 
 
@@ -238,7 +230,12 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
             if names is not None:
                 progress.add_total(len(names))
             try:
-                discovery = Discovery(eks=CountingEks(eks, progress), ec2=ec2, network_path=settings.network_path)
+                discovery = Discovery(
+                    eks=CountingEks(eks, progress),
+                    ec2=ec2,
+                    network_path=settings.network_path,
+                    requirement_set=settings.requirement_set,
+                )
                 snapshot, missing = _read(discovery, names)
             finally:
                 progress.finish()
@@ -302,7 +299,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     eks, ec2 = target.eks_ec2(region)
     # IAM: the RoleIds EKS creates control-plane interfaces under (remediation.control_plane_role_ids).
     iam = target.client("iam", region, client_config("eks-sg-rule", env_may_override=True))
-    discovery = Discovery(eks=eks, ec2=ec2, network_path=args.network_path)
+    discovery = Discovery(eks=eks, ec2=ec2, network_path=args.network_path, requirement_set=args.requirements)
     # Every name is checked before anything is changed: a typo must not leave a half-applied run.
     # The view before is the whole region, read once: a change must know every other cluster that
     # uses an SG (an idle node group's launch template shows on no network interface). Each
