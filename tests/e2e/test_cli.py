@@ -5,7 +5,6 @@ Scans only read, so one account (seeded in two regions) serves the whole module.
 
 from __future__ import annotations
 
-import importlib.metadata
 import io
 import json
 import subprocess
@@ -51,7 +50,7 @@ def test_json_output_has_the_documented_shape(account: SeededAccount) -> None:
     assert code == 1
     assert set(document) == {"level", "evaluations", "regions", "account", "generated_at", "tool_version", "summary"}
     assert (document["level"], document["regions"], document["account"]) == ("minimum", [REGION], ACCOUNT)
-    assert document["tool_version"] == importlib.metadata.version("eks-sg-rule") == "0.1.0"
+    assert document["tool_version"] == "0.2.0"
     base = {"resource_type", "resource_id", "compliance_type", "annotation", "detail", "checks", "region"}
     base |= {"account_id", "arn"}  # issue 18
     for evaluation in document["evaluations"]:
@@ -279,7 +278,7 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as version:
         main(["--version"])
     assert version.value.code == 0
-    assert capsys.readouterr().out == "eks-sg-rule 0.1.0\n"
+    assert capsys.readouterr().out == "eks-sg-rule 0.2.0\n"
 
     with pytest.raises(SystemExit):
         main(["scan", "--help"])
