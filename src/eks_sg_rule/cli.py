@@ -13,6 +13,7 @@ import functools
 import importlib.metadata
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -38,7 +39,7 @@ from .report.markdown import render_markdown
 from .report.progress import CountingEks, Progress
 from .report.scan import RegionScan, ScanResult, build_result
 from .report.standard import render_standard
-from .report.table import render_table
+from .report.table import WIDTH, render_table
 from .requirements import Level
 from .settings import Settings
 from .targets import Target, targets_of
@@ -274,7 +275,8 @@ def _render_scan(result: ScanResult, args: argparse.Namespace, out: TextIO) -> s
 
         return render_html(result, _plans(result, _settings(args)))
     colour = args.output is None and out.isatty() and not os.environ.get("NO_COLOR")
-    return render_table(result, only_failures=args.only_failures, colour=colour)
+    width = shutil.get_terminal_size((WIDTH, 24)).columns if out.isatty() else WIDTH
+    return render_table(result, only_failures=args.only_failures, colour=colour, width=width)
 
 
 def _plans(result: ScanResult, settings: Settings | None = None) -> dict[tuple[str, str], Outcome]:
