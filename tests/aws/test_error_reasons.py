@@ -122,3 +122,13 @@ def test_reasons_keep_aws_errors_and_cut_long_bodies() -> None:
     assert plain_text("<p>a &amp; b</p><!-- c --><script>d()</script>") == "a & b"
     assert len(plain_text("x " * 300)) == REASON_MAX
     assert plain_text("x " * 300).endswith("…")
+
+
+def test_the_cli_line_for_an_answer_botocore_cannot_parse() -> None:
+    from botocore.parsers import ResponseParserError
+
+    error = ResponseParserError("Unable to parse response (no element found), invalid XML received:\nb''")
+    assert describe_error(error, "http://127.0.0.1:9") == (
+        "the endpoint http://127.0.0.1:9 answered with a body that is not an AWS response"
+    )
+    assert describe_error(error, None) == "the endpoint of AWS answered with a body that is not an AWS response"
