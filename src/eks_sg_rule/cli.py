@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib.metadata
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -47,10 +47,11 @@ from .report.markdown import render_markdown
 from .report.progress import CountingEks, Progress
 from .report.scan import RegionScan, ScanResult, build_result
 from .report.standard import render_standard
-from .report.table import render_table
+from .report.table import WIDTH, render_table
 from .requirements import Level
 from .settings import Settings
 from .targets import Target, targets_of
+from .version import tool_version
 
 __all__ = ["Target", "main"]
 
@@ -59,14 +60,6 @@ SCAN_FORMATS = ("table", "json", "markdown", "html", "csv", "ocsf")
 FIX_FORMATS = ("table", "json", "markdown", "aws-cli", "terraform")
 # The formats that print the plan as code for a person to run or commit: they never apply.
 CODE_FORMATS = ("aws-cli", "terraform")
-
-
-def tool_version() -> str:
-    """The installed package's version (pyproject's), or `unknown` when run from a bare source tree."""
-    try:
-        return importlib.metadata.version("eks-sg-rule")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -270,7 +263,8 @@ def _render_scan(result: ScanResult, args: argparse.Namespace, out: TextIO) -> s
 
         return render_html(result, _plans(result, _settings(args)))
     colour = args.output is None and out.isatty() and not os.environ.get("NO_COLOR")
-    return render_table(result, only_failures=args.only_failures, colour=colour)
+    width = shutil.get_terminal_size((WIDTH, 24)).columns if out.isatty() else WIDTH
+    return render_table(result, only_failures=args.only_failures, colour=colour, width=width)
 
 
 def _plans(result: ScanResult, settings: Settings | None = None) -> dict[tuple[str, str], Outcome]:
