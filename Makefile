@@ -8,7 +8,7 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install demo test lint typecheck unit validate bench build deploy sam pack clean
+.PHONY: install demo demo-serve test lint typecheck unit validate bench build deploy sam pack clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ install: $(STAMP)
 ## demo: start an embedded local AWS emulator (moto, in process), seed realistic clusters, scan them
 demo: $(STAMP)
 	$(BIN)/python demo/run.py
+
+## demo-serve: seed the demo account in the local emulator and keep it running (prints the --endpoint-url,
+## region and fake credentials to point eks-sg-rule at) until Ctrl-C
+demo-serve: $(STAMP)
+	$(BIN)/python demo/serve.py
 
 ## test: lint (ruff), types (mypy), templates (cfn-lint) and the whole pytest suite with its branch-coverage floor
 test: lint typecheck validate unit

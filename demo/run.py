@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import sys
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -78,6 +79,14 @@ def verdict_lines(report: str) -> str:
     return "\n".join([head.rstrip("\n"), "", *summary])
 
 
+def print_components(components: dict[str, str]) -> None:
+    """The network-path clusters' network components, one per line with its role."""
+    print("The network-path clusters' network components:")
+    for role, component in components.items():
+        print(f"  {component:<24} {role}")
+    print()
+
+
 def main() -> int:
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -92,12 +101,15 @@ def main() -> int:
     from moto.server import ThreadedMotoServer
 
     from demo.moto_gaps import fill_moto_gaps
+    from demo.moto_gaps2026 import fill_2026_gaps
     from demo.network_paths import seed_network_paths
+    from demo.run2026 import section as section_2026
     from demo.seed import seed_account
     from eks_sg_rule.cli import EXIT_ERROR
     from eks_sg_rule.cli import main as cli_main
 
     fill_moto_gaps()
+    fill_2026_gaps()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's request log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -112,10 +124,7 @@ def main() -> int:
             f"Local AWS emulator at {endpoint}; seeded clusters: {', '.join([*account.clusters, *network.clusters])}\n"
         )
         print(CLUSTERS)
-        print("The network-path clusters' network components:")
-        for role, component in network.components.items():
-            print(f"  {component:<24} {role}")
-        print()
+        print_components(network.components)
         target = ["--endpoint-url", endpoint, "--region", REGION]
         REPORT.parent.mkdir(parents=True, exist_ok=True)
         path_clusters = [argument for name in PATH_CLUSTERS for argument in ("--cluster", name)]
@@ -149,6 +158,10 @@ def main() -> int:
             print(f"(exit code {code}: {EXIT_CODES.get((kind, code), 'an error')})\n")
             worst = max(worst, code)
         print(f"HTML reports (one file each, open offline): {REPORT}, {PATHS_REPORT} (network paths)")
+        worst = max(
+            worst,
+            section_2026(partial(boto3.client, region_name=REGION, endpoint_url=endpoint), REGION, target, cli_main),
+        )
     finally:
         server.stop()
     # Exit 1 is the answer for the clusters seeded broken on purpose; only errors fail the demo.

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib.metadata
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -21,15 +21,24 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn, TextIO
-from urllib.parse import urlparse
 
 from .aws.clients import client_config
-from .cli_args import Once, add_account_flags, add_pipeline_flags, add_scope_flags, exempt_ids, exit_code, region_name
+from .cli_args import (
+    Once,
+    add_account_flags,
+    add_pipeline_flags,
+    add_requirements,
+    add_scope_flags,
+    cluster_name,
+    endpoint_url,
+    exempt_ids,
+    exit_code,
+    region_name,
+)
 from .cli_waivers import add_waivers_argument, waivable, waived, waived_in_plan
 from .discovery import Discovery
 from .evaluate import evaluate
 from .model import Snapshot
-from .names import CLUSTER_NAME
 from .plan import Outcome, preview
 from .remediation import remediate
 from .report.errors import OutputError, UsageError, describe_error
@@ -38,10 +47,11 @@ from .report.markdown import render_markdown
 from .report.progress import CountingEks, Progress
 from .report.scan import RegionScan, ScanResult, build_result
 from .report.standard import render_standard
-from .report.table import render_table
+from .report.table import WIDTH, render_table
 from .requirements import Level
 from .settings import Settings
 from .targets import Target, targets_of
+from .version import tool_version
 
 __all__ = ["Target", "main"]
 
@@ -52,39 +62,12 @@ FIX_FORMATS = ("table", "json", "markdown", "aws-cli", "terraform")
 CODE_FORMATS = ("aws-cli", "terraform")
 
 
-def tool_version() -> str:
-    """The installed package's version (pyproject's), or `unknown` when run from a bare source tree."""
-    try:
-        return importlib.metadata.version("eks-sg-rule")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse with its errors raised as UsageError: main prints them as one line and exits 2."""
 
     def error(self, message: str) -> NoReturn:
         """Raise instead of printing usage and exiting: the message stays one line."""
         raise UsageError(f"{message} (see {self.prog} --help)")
-
-
-def cluster_name(value: str) -> str:
-    """An argparse type: a name EKS could have given a cluster, checked before any AWS call."""
-    if not CLUSTER_NAME.fullmatch(value):  # names.CLUSTER_NAME: EKS CreateCluster, 1-100 characters
-        shown = value if len(value) <= 40 else value[:40] + "…"
-        raise argparse.ArgumentTypeError(
-            f"{shown!r} ({len(value)} characters) is not an EKS cluster name: 1-100 letters, digits, "
-            "hyphens and underscores, starting with a letter or digit"
-        )
-    return value
-
-
-def endpoint_url(value: str) -> str:
-    """An argparse type: an http(s) URL with a host."""
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a URL: expected http(s)://host[:port]")
-    return value
 
 
 def _common(several_regions: bool) -> _Parser:
@@ -115,6 +98,7 @@ def _common(several_regions: bool) -> _Parser:
         help="also judge the network paths: network ACLs, routes, VPC endpoints and the API endpoint's access "
         "list on every required flow (NACL_MINIMUM, NACL_RECOMMENDED, NODE_EGRESS_AWS_APIS; never changed by fix)",
     )
+    add_requirements(common)
     common.add_argument(
         "--output", action=Once, metavar="FILE", help="write the report to FILE instead of standard output"
     )
@@ -217,6 +201,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         exempt_sg_ids=exempt_ids(args.exempt_sg),
         cluster_name_pattern=args.cluster_name_pattern,
         network_path=args.network_path,
+        requirement_set=args.requirements,
     )
 
 
@@ -238,7 +223,12 @@ def scan(args: argparse.Namespace, out: TextIO) -> int:
             if names is not None:
                 progress.add_total(len(names))
             try:
-                discovery = Discovery(eks=CountingEks(eks, progress), ec2=ec2, network_path=settings.network_path)
+                discovery = Discovery(
+                    eks=CountingEks(eks, progress),
+                    ec2=ec2,
+                    network_path=settings.network_path,
+                    requirement_set=settings.requirement_set,
+                )
                 snapshot, missing = _read(discovery, names)
             finally:
                 progress.finish()
@@ -273,7 +263,8 @@ def _render_scan(result: ScanResult, args: argparse.Namespace, out: TextIO) -> s
 
         return render_html(result, _plans(result, _settings(args)))
     colour = args.output is None and out.isatty() and not os.environ.get("NO_COLOR")
-    return render_table(result, only_failures=args.only_failures, colour=colour)
+    width = shutil.get_terminal_size((WIDTH, 24)).columns if out.isatty() else WIDTH
+    return render_table(result, only_failures=args.only_failures, colour=colour, width=width)
 
 
 def _plans(result: ScanResult, settings: Settings | None = None) -> dict[tuple[str, str], Outcome]:
@@ -302,7 +293,7 @@ def fix(args: argparse.Namespace, out: TextIO) -> int:
     eks, ec2 = target.eks_ec2(region)
     # IAM: the RoleIds EKS creates control-plane interfaces under (remediation.control_plane_role_ids).
     iam = target.client("iam", region, client_config("eks-sg-rule", env_may_override=True))
-    discovery = Discovery(eks=eks, ec2=ec2, network_path=args.network_path)
+    discovery = Discovery(eks=eks, ec2=ec2, network_path=args.network_path, requirement_set=args.requirements)
     # Every name is checked before anything is changed: a typo must not leave a half-applied run.
     # The view before is the whole region, read once: a change must know every other cluster that
     # uses an SG (an idle node group's launch template shows on no network interface). Each

@@ -6,6 +6,7 @@ several accounts, and the pipeline exit policy.
   (parameters.settings_from, ExemptSecurityGroupIds and ClusterNamePattern), so an invalid value is
   refused with the rule's words, and mean what they mean to the rule (settings.Settings, settings.Scope).
 - `--fail-on` and `--fail-if-empty`: `exit_code` says when a scan exits 1.
+- `--requirements {2020,2026,latest}`: the rule's RequirementSet parameter.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import argparse
 import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlparse
 
-from .names import ACCOUNT_ID, ROLE_NAME
+from .names import ACCOUNT_ID, CLUSTER_NAME, ROLE_NAME
 from .parameters import InvalidParametersError, settings_from
 from .report.scan import ScanResult
+from .requirements import RequirementSet
 from .results import Status
 from .settings import Settings
 
@@ -165,3 +168,44 @@ def exit_code(result: ScanResult, settings: Settings, fail_on: str, fail_if_empt
     found = [view for view in result.clusters if settings.in_scope(view.evaluation.resource_id)]
     failed = failed or (fail_if_empty and not found)
     return 1 if failed else 0
+
+
+def requirement_set(value: str) -> RequirementSet:
+    """An argparse type: `2020`, `2026` or `latest` (RequirementSet.parse) -> the set; anything else is
+    refused with the accepted values (argparse.ArgumentTypeError)."""
+    try:
+        return RequirementSet.parse(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_requirements(parser: argparse.ArgumentParser) -> None:
+    """`--requirements {2020,2026,latest}` (default 2020), as `args.requirements` (a RequirementSet)."""
+    parser.add_argument(
+        "--requirements",
+        type=requirement_set,
+        default=RequirementSet.Y2020,
+        metavar="{2020,2026,latest}",
+        help="which AWS text the checks follow: 2020 (default; the 2020 requirement tables), 2026 (the EKS user "
+        "guide today: cluster SG defaults and restricted minimum, owned or shared tag, EFA, hybrid nodes, "
+        "security groups for pods) or latest (the newest set)",
+    )
+
+
+def cluster_name(value: str) -> str:
+    """An argparse type: a name EKS could have given a cluster, checked before any AWS call."""
+    if not CLUSTER_NAME.fullmatch(value):  # names.CLUSTER_NAME: EKS CreateCluster, 1-100 characters
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise argparse.ArgumentTypeError(
+            f"{shown!r} ({len(value)} characters) is not an EKS cluster name: 1-100 letters, digits, "
+            "hyphens and underscores, starting with a letter or digit"
+        )
+    return value
+
+
+def endpoint_url(value: str) -> str:
+    """An argparse type: an http(s) URL with a host."""
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a URL: expected http(s)://host[:port]")
+    return value

@@ -156,7 +156,9 @@ def _sg_evaluation(sg_id: str, verdicts: list[ClusterVerdict], settings: Setting
         return not_applicable(SECURITY_GROUP_TYPE, sg_id, f"{sg_id} could not be read (deleted or another account's)")
     several = len(verdicts) > 1
     checks: list[CheckResult] = []
-    failures: list[str] = []
+    # (cluster prefix, detail) -> the check ids that fail with it: at recommended, CP_SG_MINIMUM and
+    # CP_SG_RECOMMENDED often miss the same rule, named once as "CP_SG_MINIMUM, CP_SG_RECOMMENDED: ...".
+    failures: dict[tuple[str, str], list[str]] = {}
     judged = False
     for verdict in verdicts:
         prefix = f"{verdict.topology.cluster.name}: " if several else ""
@@ -168,14 +170,15 @@ def _sg_evaluation(sg_id: str, verdicts: list[ClusterVerdict], settings: Setting
                 # The findings travel with the SG's check: a report needs them even when the
                 # cluster that has them was not asked for.
                 checks.append(CheckResult(result.check_id, Status.NON_COMPLIANT, prefix + detail, own))
-                failures.append(f"{prefix}{result.check_id}: {detail}")
+                failures.setdefault((prefix, detail), []).append(result.check_id)
             elif result.status is Status.NOT_APPLICABLE:
                 checks.append(CheckResult(result.check_id, Status.NOT_APPLICABLE, prefix + result.detail))
             else:
                 checks.append(CheckResult(result.check_id, Status.COMPLIANT, prefix + "nothing missing on this SG"))
     clusters = ", ".join(v.topology.cluster.name for v in verdicts)
     if failures:
-        return ResourceEvaluation(SECURITY_GROUP_TYPE, sg_id, Status.NON_COMPLIANT, "; ".join(failures), tuple(checks))
+        annotation = "; ".join(f"{prefix}{', '.join(ids)}: {detail}" for (prefix, detail), ids in failures.items())
+        return ResourceEvaluation(SECURITY_GROUP_TYPE, sg_id, Status.NON_COMPLIANT, annotation, tuple(checks))
     if not judged:
         why = "; ".join(v.evaluation.detail for v in verdicts)
         return ResourceEvaluation(SECURITY_GROUP_TYPE, sg_id, Status.NOT_APPLICABLE, why, tuple(checks))

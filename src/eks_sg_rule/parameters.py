@@ -10,7 +10,7 @@ from typing import Any
 from rdklib import InvalidParametersError as RdkInvalidParametersError
 
 from .names import SECURITY_GROUP_ID
-from .requirements import Level
+from .requirements import Level, RequirementSet
 from .settings import Settings
 
 OUR_PARAMETERS = (
@@ -20,6 +20,7 @@ OUR_PARAMETERS = (
     "ReportUnchanged",
     "NetworkPath",
     "WaiversParameterName",
+    "RequirementSet",
 )
 # rdklib reads these itself (cross-account execution role); they are accepted and left to it.
 RDKLIB_PARAMETERS = ("ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode")
@@ -100,6 +101,7 @@ def settings_from(parameters: Mapping[str, Any]) -> Settings:
         report_unchanged=_flag(parameters, "ReportUnchanged"),
         network_path=_flag(parameters, "NetworkPath"),
         waivers_parameter_name=waivers,
+        requirement_set=requirement_set_from(parameters),
     )
 
 
@@ -114,6 +116,18 @@ def _ssm_parameter_name(name: str) -> None:
             f"WaiversParameterName {name[:60]!r} is not an SSM parameter name: letters, digits and _.- with / "
             f"between at most 15 levels, at most {SSM_PARAMETER_NAME_MAX} characters, not starting with aws or ssm"
         )
+
+
+def requirement_set_from(parameters: Mapping[str, Any]) -> RequirementSet:
+    """RequirementSet: `2020` (absent or empty too), `2026` or `latest` (the newest set), any case.
+
+    Raises InvalidParametersError naming the parameter and the accepted values."""
+    text = _text(parameters, "RequirementSet") or RequirementSet.Y2020.value
+    try:
+        return RequirementSet.parse(text)
+    except ValueError:
+        accepted = ", ".join([*(item.value for item in RequirementSet), "latest"])
+        raise InvalidParametersError(f"RequirementSet must be one of: {accepted} (got {text!r})") from None
 
 
 def _flag(parameters: Mapping[str, Any], name: str) -> bool:

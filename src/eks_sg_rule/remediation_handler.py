@@ -46,7 +46,11 @@ from .model import Snapshot, Topology, sg_usage
 from .names import ACCOUNT_ID, CLUSTER_NAME, ROLE_NAME, SECURITY_GROUP_ID, role_arn
 from .plan import APPLIED, Change, Outcome, RemediationError
 from .remediation import remediate
-from .requirements import Level
+from .remediation_input import exempt as _exempt
+from .remediation_input import flag as _flag
+from .remediation_input import optional as _optional
+from .remediation_input import pattern as _pattern
+from .requirements import Level, RequirementSet
 from .settings import Scope
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "eks-sg-rule-remediation"))
@@ -62,6 +66,7 @@ ENV_COMPLIANCE_LEVEL = "COMPLIANCE_LEVEL"  # ComplianceLevel
 ENV_EXEMPT_SECURITY_GROUP_IDS = "EXEMPT_SECURITY_GROUP_IDS"  # ExemptSecurityGroupIds
 ENV_CLUSTER_NAME_PATTERN = "CLUSTER_NAME_PATTERN"  # ClusterNamePattern
 ENV_EXECUTION_ROLE_NAME = "REMEDIATION_EXECUTION_ROLE_NAME"  # RemediationExecutionRoleName
+ENV_REQUIREMENT_SET = "REQUIREMENT_SET"  # RequirementSet: the rule's, so a fix repairs what the rule judged
 
 
 class RemediationFailed(Exception):
@@ -96,6 +101,8 @@ class Deployment:
     exempt_sg_ids: frozenset[str] = frozenset()
     cluster_name_pattern: re.Pattern[str] | None = None
     execution_role_name: str | None = None
+    # The rule's RequirementSet: the checks a remediation repairs and verifies are the rule's.
+    requirement_set: RequirementSet = RequirementSet.Y2020
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Deployment:
@@ -113,6 +120,13 @@ class Deployment:
                 f"the function's {ENV_COMPLIANCE_LEVEL} must be minimum or recommended, got {level!r}"
             )
         role = environ.get(ENV_EXECUTION_ROLE_NAME, "").strip() or None
+        requirements = environ.get(ENV_REQUIREMENT_SET, "").strip() or RequirementSet.Y2020.value
+        try:
+            requirement_set = RequirementSet.parse(requirements)
+        except ValueError:
+            raise DeploymentInvalid(
+                f"the function's {ENV_REQUIREMENT_SET} must be 2020, 2026 or latest, got {requirements!r}"
+            ) from None
         if role is not None and not ROLE_NAME.fullmatch(role):
             raise DeploymentInvalid(f"the function's {ENV_EXECUTION_ROLE_NAME} is not a role name: {role!r}")
         try:
@@ -128,6 +142,7 @@ class Deployment:
             exempt_sg_ids=exempt,
             cluster_name_pattern=pattern,
             execution_role_name=role,
+            requirement_set=requirement_set,
         )
 
 
@@ -151,44 +166,6 @@ class Request:
         if self.also_matching is not None and not self.also_matching.fullmatch(topology.cluster.name):
             return f"cluster {topology.cluster.name} does not match the input's ClusterNamePattern"
         return self.scope.refusal(topology.cluster)
-
-
-def _flag(event: dict[str, Any], name: str, default: bool) -> bool:
-    value = event.get(name, default)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise RemediationError(f"{name} must be true or false, got {value!r}")
-
-
-def _optional(event: dict[str, Any], name: str, pattern: re.Pattern[str]) -> str | None:
-    value = event.get(name)
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise RemediationError(f"{name} is not valid: {value!r}")
-    return value
-
-
-def _exempt(value: Any) -> frozenset[str]:
-    items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
-    if items is None:
-        raise RemediationError(f"ExemptSecurityGroupIds must be a comma-separated list, got {value!r}")
-    ids = frozenset(str(item).strip() for item in items if str(item).strip())
-    bad = sorted(i for i in ids if not SECURITY_GROUP_ID.fullmatch(i))
-    if bad:
-        raise RemediationError(f"ExemptSecurityGroupIds holds values that are not SG ids: {', '.join(bad)}")
-    return ids
-
-
-def _pattern(value: Any) -> re.Pattern[str] | None:
-    if value in (None, ""):
-        return None
-    try:
-        return re.compile(str(value))
-    except re.error as error:
-        raise RemediationError(f"ClusterNamePattern is not a valid regular expression: {error}") from None
 
 
 def _widened(event: dict[str, Any], deployment: Deployment, level: Level, target: Target | None) -> list[str]:
@@ -269,9 +246,9 @@ def parse_request(event: Any, deployment: Deployment | None = None, invoked_func
         allow_tag_removal=_flag(event, "AllowTagRemoval", False),
         trust_node_tags=_flag(event, "TrustNodeTags", False),
         only_security_group=resource_id if SECURITY_GROUP_ID.fullmatch(resource_id) else None,
-        # The remediation writes SG rules only: it never judges the network-path checks, and a path
-        # finding would only ever be a manual change (plan_paths).
-        network_path=False,
+        # NetworkPath stays off (Scope's default): the remediation writes SG rules only, never judges
+        # the network-path checks, and a path finding would only ever be a manual change (plan_paths).
+        requirement_set=deployment.requirement_set,
     )
     account, role = (target.account_id, target.execution_role_name) if target is not None else (None, None)
     return Request(resource_id, scope, _flag(event, "DryRun", True), account, role, asked_pattern if both else None)
@@ -380,7 +357,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         session = _session(request, context)
         ec2 = session.client("ec2", config=CLIENT_CONFIG)
         iam = session.client("iam", config=CLIENT_CONFIG)
-        discovery = Discovery(eks=session.client("eks", config=CLIENT_CONFIG), ec2=ec2)
+        discovery = Discovery(
+            eks=session.client("eks", config=CLIENT_CONFIG), ec2=ec2, requirement_set=request.scope.requirement_set
+        )
         names, before = _clusters_for(request, discovery)
         for name in names:
             outcome = remediate(

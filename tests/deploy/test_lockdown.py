@@ -241,6 +241,7 @@ def test_the_remediation_function_reads_its_ceiling_from_the_stack_parameters() 
         ClusterNamePattern="prod-.*",
         OrganizationId=ORG,
         RemediationExecutionRoleName="eks-sg-rule-remediation",
+        RequirementSet="2026",
     )
     environment = stack.resources["RemediationFunction"]["Properties"]["Environment"]["Variables"]
     assert {k: v for k, v in environment.items() if k != "POWERTOOLS_SERVICE_NAME"} == {
@@ -251,9 +252,14 @@ def test_the_remediation_function_reads_its_ceiling_from_the_stack_parameters() 
         handler.ENV_EXEMPT_SECURITY_GROUP_IDS: "sg-0123456789abcdef0",
         handler.ENV_CLUSTER_NAME_PATTERN: "prod-.*",
         handler.ENV_EXECUTION_ROLE_NAME: "eks-sg-rule-remediation",
+        handler.ENV_REQUIREMENT_SET: "2026",
     }
     deployment = handler.Deployment.from_environment(environment)
     assert deployment.may_write and deployment.trust_node_tags and not deployment.allow_tag_removal
+    # The remediation repairs and verifies the checks of the rule's requirement set (issue 19).
+    assert handler.parse_request({"ResourceId": "c1"}, deployment).scope.requirement_set.value == "2026"
+    with pytest.raises(handler.DeploymentInvalid, match="REQUIREMENT_SET must be 2020, 2026 or latest"):
+        handler.Deployment.from_environment({handler.ENV_REQUIREMENT_SET: "2019"})
     # The template's defaults are the narrowest ceiling, the same as a function without the variables.
     defaults = central(EnableRemediation="true").resources["RemediationFunction"]["Properties"]["Environment"]
     assert handler.Deployment.from_environment(defaults["Variables"]) == handler.Deployment.from_environment({})

@@ -10,7 +10,7 @@ import pytest
 
 from eks_sg_rule.events import RuleInputError, prepare_event
 from eks_sg_rule.parameters import InvalidParametersError, parse_rule_parameters, settings_from
-from eks_sg_rule.requirements import Level
+from eks_sg_rule.requirements import Level, RequirementSet
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "ci-samples"
 
@@ -143,3 +143,28 @@ def test_network_path_refuses_anything_else_naming_it(value: str, message: str) 
     assert message in str(raised.value)
     with pytest.raises(InvalidParametersError, match="NetworkPath must be a string, got bool"):
         settings_from({"NetworkPath": True})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2020", RequirementSet.Y2020),
+        ("", RequirementSet.Y2020),
+        ("2026", RequirementSet.Y2026),
+        (" Latest ", RequirementSet.Y2026),
+        ("LATEST", RequirementSet.Y2026),
+    ],
+)
+def test_requirement_set_is_2020_2026_or_latest(value: str, expected: RequirementSet) -> None:
+    assert settings_from({"RequirementSet": value}).requirement_set is expected
+    # Absent: 2020, so every deployment that does not name it keeps today's verdicts.
+    assert settings_from({}).requirement_set is RequirementSet.Y2020
+
+
+@pytest.mark.parametrize("value", ["2024", "newest", "2020,2026"])
+def test_requirement_set_refuses_anything_else_naming_it_and_the_accepted_values(value: str) -> None:
+    with pytest.raises(InvalidParametersError) as raised:
+        settings_from({"RequirementSet": value})
+    assert str(raised.value) == f"RequirementSet must be one of: 2020, 2026, latest (got {value!r})"
+    with pytest.raises(InvalidParametersError, match="RequirementSet must be a string, got int"):
+        settings_from({"RequirementSet": 2026})

@@ -13,10 +13,13 @@ filter are joined with OR, the filters of one call with AND; a value may hold th
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 
 FILTER_VALUES_MAX = 200
 NOT_FOUND_CODES = frozenset(
@@ -33,6 +36,10 @@ NOT_FOUND_CODES = frozenset(
 )
 
 Filter = dict[str, Any]
+REASON_MAX = 200  # characters of an error body kept in a reason: one line, no markup
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_PAGE = re.compile(r"<\s*(!doctype|html|head|body|title)\b", re.IGNORECASE)
 
 
 class DiscoveryError(Exception):
@@ -48,11 +55,52 @@ class DiscoveryError(Exception):
         return "AccessDenied" in self.code or "UnauthorizedOperation" in self.code or "AuthFailure" in self.code
 
 
-def failure(service: str, error: ClientError) -> DiscoveryError:
-    """The DiscoveryError for a failed call: action `<service>:<Operation>`, the error's code and message."""
-    details = error.response.get("Error", {})
-    action = f"{service}:{error.operation_name}"
-    return DiscoveryError(action, details.get("Code", "Unknown"), details.get("Message", ""))
+def plain_text(body: str) -> str:
+    """An error body as one line of text of at most REASON_MAX characters: markup, scripts and
+    comments dropped, entities decoded, whitespace collapsed, cut with `…`."""
+    text = " ".join(html.unescape(_MARKUP.sub(" ", body)).split())
+    return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
+
+
+def reason(code: str, message: str, status: int | None, endpoint: str | None) -> tuple[str, str]:
+    """(code, message) of a failed call as people can read them, whatever the endpoint answered.
+
+    An AWS error keeps its code and its message (as one line, plain_text). A body that is no AWS
+    error (a proxy's or web server's HTML page, an empty 404: botocore gives the HTTP status as the
+    code, or `Unknown`, and the body or nothing as the message) becomes `HTTP <status>` and a message
+    naming the endpoint that answered and what it answered (an HTML page's title, else its text)."""
+    page = bool(_PAGE.search(message))
+    if code not in ("", "Unknown") and not code.isdigit() and not page:
+        return code, plain_text(message)
+    answered = f"HTTP {status}" if status else "an error"
+    where = endpoint or "the AWS endpoint"
+    if page:
+        title = _TITLE.search(message)
+        what = f"an HTML page ({plain_text(title.group(1))})" if title else f"an HTML page ({plain_text(message)})"
+        text = f"the endpoint answered with {what}, not an AWS response"
+    elif message.strip() and message.strip() != code:
+        text = f"the endpoint answered with no AWS error ({plain_text(message)})"
+    else:
+        text = "the endpoint answered with an empty body, not an AWS response"
+    return (f"HTTP {status}" if status else code or "Unknown"), f"{text}: {answered} from {where}"
+
+
+def failure(service: str, error: ClientError, client: Any = None) -> DiscoveryError:
+    """The DiscoveryError for a failed call: action `<service>:<Operation>`, the error's code and
+    message as `reason` gives them (the endpoint named from `client.meta.endpoint_url` when given)."""
+    details = error.response.get("Error") or {}
+    status = (error.response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    endpoint = getattr(getattr(client, "meta", None), "endpoint_url", None)
+    code, message = reason(str(details.get("Code", "")), str(details.get("Message", "")), status, endpoint)
+    return DiscoveryError(f"{service}:{error.operation_name}", code, message)
+
+
+def unparsable(service: str, operation: str, client: Any) -> DiscoveryError:
+    """The DiscoveryError for an answer botocore could not parse (an empty or HTML body where XML or
+    JSON was due: botocore's ResponseParserError), naming the endpoint that gave it."""
+    endpoint = getattr(getattr(client, "meta", None), "endpoint_url", None) or "the AWS endpoint"
+    message = f"the endpoint answered with a body that is not an AWS response: from {endpoint}"
+    return DiscoveryError(f"{service}:{operation}", "unparsable response", message)
 
 
 def not_found(error: ClientError) -> bool:
@@ -64,10 +112,13 @@ def pages_of(service: str, client: Any, operation: str, **kwargs: Any) -> Iterat
     """Every page of a paginated call. Raises DiscoveryError when a call fails, ValueError when its
     `Filters` (DescribeNatGateways: `Filter`) carry more values than EC2 accepts (build them with filter_sets)."""
     within_limit(kwargs.get("Filters") or kwargs.get("Filter") or ())
+    paginator = client.get_paginator(operation)
     try:
-        yield from client.get_paginator(operation).paginate(**kwargs)
+        yield from paginator.paginate(**kwargs)
     except ClientError as error:
-        raise failure(service, error) from error
+        raise failure(service, error, client) from error
+    except ResponseParserError as error:
+        raise unparsable(service, client.meta.method_to_api_mapping.get(operation, operation), client) from error
 
 
 def filter_values(filters: Iterable[Mapping[str, Any]]) -> int:

@@ -106,7 +106,7 @@ def describe_nodegroup(eks: Any, cluster: str, nodegroup: str) -> dict[str, Any]
         return dict(eks.describe_nodegroup(clusterName=cluster, nodegroupName=nodegroup)["nodegroup"])
     except ClientError as error:
         if not not_found(error):
-            raise failure("eks", error) from error
+            raise failure("eks", error, eks) from error
         return None
 
 
@@ -180,7 +180,7 @@ def launch_template_security_groups(ec2: Any, template: Mapping[str, Any]) -> li
     except ClientError as error:
         if not_found(error) or error.response["Error"]["Code"].startswith("InvalidLaunchTemplate"):
             return None
-        raise failure("ec2", error) from error
+        raise failure("ec2", error, ec2) from error
     if not versions:
         return None
     return launch_template_sgs(versions[0])
@@ -197,7 +197,7 @@ def prefix_list_entries(ec2: Any, prefix_list_id: str) -> tuple[IPNetwork, ...]:
             cidrs.extend(ipaddress.ip_network(e["Cidr"]) for e in page.get("Entries", ()) if e.get("Cidr"))
     except ClientError as error:
         if not not_found(error):
-            raise failure("ec2", error) from error
+            raise failure("ec2", error, ec2) from error
     return tuple(cidrs)
 
 
@@ -282,7 +282,7 @@ def role_id(iam: Any, role_name: str) -> str | None:
     except ClientError as error:
         if not_found(error):
             return None
-        raise failure("iam", error) from error
+        raise failure("iam", error, iam) from error
 
 
 # --- SSM ------------------------------------------------------------------------------------------
@@ -296,7 +296,7 @@ def parameter_value(ssm: Any, name: str) -> str:
     try:
         return str(ssm.get_parameter(Name=name, WithDecryption=False)["Parameter"]["Value"])
     except ClientError as error:
-        found = failure("ssm", error)
+        found = failure("ssm", error, ssm)
         message = str(error.response.get("Error", {}).get("Message") or "")
         raise DiscoveryError(
             found.action, found.code, f"parameter {name}" + (f": {message}" if message else "")

@@ -23,8 +23,9 @@ from botocore.exceptions import (
     TokenRetrievalError,
     UnauthorizedSSOTokenError,
 )
+from botocore.parsers import ResponseParserError
 
-from ..aws.calls import DiscoveryError
+from ..aws.calls import DiscoveryError, reason
 from ..plan import RemediationError
 
 CREDENTIAL_CODES = frozenset(
@@ -89,10 +90,13 @@ def describe_error(error: BaseException, endpoint: str | None) -> str:
             return one_line(f"{error}: the credentials were refused") + _credentials_hint(endpoint)
         return one_line(str(error)) + (f" (the caller needs {error.action})" if error.access_denied else "")
     if isinstance(error, ClientError):
-        details = error.response.get("Error", {})
-        code = details.get("Code", "Unknown")
-        text = one_line(f"{error.operation_name} failed: {code}: {details.get('Message', '')}")
+        details = error.response.get("Error") or {}
+        status = (error.response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+        code, message = reason(str(details.get("Code", "")), str(details.get("Message", "")), status, endpoint)
+        text = one_line(f"{error.operation_name} failed: {code}: {message}")
         return text + (_credentials_hint(endpoint) if code in CREDENTIAL_CODES else "")
+    if isinstance(error, ResponseParserError):
+        return f"the endpoint {endpoint or 'of AWS'} answered with a body that is not an AWS response"
     if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
         return "no usable AWS credentials found" + _credentials_hint(endpoint)
     if isinstance(error, EXPIRED_LOGIN):
