@@ -217,8 +217,10 @@ def test_the_plan_tables_never_say_manual_twice() -> None:
 
 
 def test_the_html_plan_never_says_manual_twice() -> None:
-    """c2's plan is manual (its nodes belong to it by tags only): the action cell says —."""
+    """c2's plan is manual (its nodes belong to it by tags only): the status says manual once, the
+    action cell "by a person", and the SG cell links the SG."""
     page = html_case(scan_case())
 
     assert "<code>manual</code>" not in page
-    assert "</span></td><td><code>—</code></td><td><code>sg-node2</code></td>" in page
+    assert '<span class="badge manual">manual</span></td><td>by a person</td><td><a href=' in page
+    assert '#SecurityGroup:groupId=sg-node2"><code>sg-node2</code></a></td>' in page
